@@ -1,0 +1,1 @@
+"""The expression language (placeholder; see docs/formulas.md)."""

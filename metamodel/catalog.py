@@ -1,0 +1,178 @@
+"""The catalog: metadata loaded from the ``cf_`` tables, with SQLAlchemy tables built from it.
+
+A ``Snapshot`` is immutable once built; ``Catalog.current(conn)`` returns the snapshot for
+the database's ``schema_version`` (a counter bumped by every schema change), so several
+app processes see each other's changes on their next request.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger, Column, ForeignKey, Index, Integer, MetaData, Table, select, update,
+)
+
+from .errors import FieldNotFound, TableNotFound
+from .fieldtypes.registry import FieldTypeRegistry
+from .model import FieldDef, TableDef
+from .storage import names
+from .storage.platform_tables import cf_fields, cf_meta, cf_tables, cf_users
+from .storage.sqltypes import UtcDateTime
+
+ID_TYPE = BigInteger().with_variant(Integer, "sqlite")
+
+
+def system_columns() -> list[Column]:
+    return [
+        Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        Column("version", Integer, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("created_by", Integer, nullable=True),
+        Column("updated_at", UtcDateTime, nullable=False),
+        Column("updated_by", Integer, nullable=True),
+        Column("owner", Integer, nullable=True),
+        Column("deleted_at", UtcDateTime, nullable=True),
+    ]
+
+
+def build_sql_table(metadata: MetaData, table: TableDef, registry: FieldTypeRegistry,
+                    parent_table_id: int | None = None) -> Table:
+    """The SQLAlchemy table for a user table, from its metadata (trashed fields included)."""
+    name = names.table_name(table.id)
+    columns = system_columns()
+    indexes = [Index(f"ix_{table.id}_owner", "owner")]
+    if parent_table_id is not None:
+        columns += [
+            Column("parent_id", ID_TYPE, ForeignKey(f"{names.table_name(parent_table_id)}.id",
+                                                    name=f"fk_{table.id}_parent"), nullable=True),
+            Column("position", Integer, nullable=False, default=0),
+        ]
+        indexes.append(Index(f"ix_{table.id}_parent", "parent_id", "position"))
+    for f in table.all_fields:
+        ftype = registry.get(f.type)
+        if not ftype.has_column:
+            continue
+        columns += ftype.columns(f)
+        indexes += field_indexes(table, f, registry)
+    return Table(name, metadata, *columns, *indexes)
+
+
+def field_indexes(table: TableDef, f: FieldDef, registry: FieldTypeRegistry) -> list[Index]:
+    ftype = registry.get(f.type)
+    if not ftype.has_column:
+        return []
+    column = names.column_name(f.id)
+    result = []
+    if f.opt("unique") and ftype.supports_unique:
+        result.append(Index(names.index_name(table.id, f.id, "uq"), column, unique=True))
+    elif f.opt("indexed") or f.type in ("link", "user"):
+        result.append(Index(names.index_name(table.id, f.id), column))
+    return result
+
+
+@dataclass
+class Snapshot:
+    version: str
+    tables: dict[int, TableDef]
+    sql: dict[int, Table]
+    metadata: MetaData
+
+    def table(self, api_name: str, include_trashed: bool = False) -> TableDef:
+        for t in self.tables.values():
+            if t.api_name == api_name and (include_trashed or t.live):
+                return t
+        raise TableNotFound(api_name)
+
+    def table_by_id(self, table_id: int) -> TableDef:
+        try:
+            return self.tables[table_id]
+        except KeyError:
+            raise TableNotFound(table_id) from None
+
+    def field(self, table: TableDef, api_name: str) -> FieldDef:
+        f = table.field(api_name)
+        if f is None:
+            raise FieldNotFound(table.api_name, api_name)
+        return f
+
+    def sql_table(self, table: TableDef) -> Table:
+        return self.sql[table.id]
+
+    def live_tables(self, include_children: bool = False) -> list[TableDef]:
+        tables = [t for t in self.tables.values() if t.live and (include_children or not t.is_child)]
+        return sorted(tables, key=lambda t: (t.position, t.id))
+
+    def child_table(self, field: FieldDef) -> TableDef:
+        return self.table_by_id(int(field.options["table_id"]))
+
+    def parent_of(self, table: TableDef) -> tuple[TableDef, FieldDef]:
+        for t in self.tables.values():
+            f = t.field_by_id(table.parent_field_id)
+            if f is not None:
+                return t, f
+        raise TableNotFound(table.api_name)
+
+    def back_links(self, table: TableDef) -> list[tuple[TableDef, FieldDef]]:
+        """(table, link field) pairs of live link fields pointing at ``table``."""
+        result = []
+        for t in self.live_tables(include_children=True):
+            for f in t.fields:
+                if f.type == "link" and f.options.get("target_id") == table.id:
+                    result.append((t, f))
+        return result
+
+
+class Catalog:
+    def __init__(self, registry: FieldTypeRegistry):
+        self.registry = registry
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def read_version(conn) -> str:
+        return conn.execute(select(cf_meta.c.value).where(cf_meta.c.key == "schema_version")).scalar_one()
+
+    @staticmethod
+    def bump_version(conn) -> None:
+        current = int(Catalog.read_version(conn))
+        conn.execute(update(cf_meta).where(cf_meta.c.key == "schema_version").values(value=str(current + 1)))
+
+    def current(self, conn) -> Snapshot:
+        version = self.read_version(conn)
+        snap = self._snapshot
+        if snap is not None and snap.version == version:
+            return snap
+        fresh = self.load(conn, version)
+        with self._lock:
+            self._snapshot = fresh
+        return fresh
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._snapshot = None
+
+    def load(self, conn, version: str) -> Snapshot:
+        tables: dict[int, TableDef] = {}
+        for row in conn.execute(select(cf_tables).order_by(cf_tables.c.position, cf_tables.c.id)).mappings():
+            tables[row["id"]] = TableDef(
+                id=row["id"], api_name=row["api_name"], label=row["label"],
+                display_field_id=row["display_field_id"], parent_field_id=row["parent_field_id"],
+                section=row["section"], position=row["position"], options=row["options"] or {},
+                created_at=row["created_at"], deleted_at=row["deleted_at"])
+        for row in conn.execute(select(cf_fields).order_by(cf_fields.c.position, cf_fields.c.id)).mappings():
+            table = tables.get(row["table_id"])
+            if table is not None:
+                table.all_fields.append(FieldDef(
+                    id=row["id"], table_id=row["table_id"], api_name=row["api_name"],
+                    label=row["label"], type=row["type"], options=row["options"] or {},
+                    position=row["position"], created_at=row["created_at"], deleted_at=row["deleted_at"]))
+        metadata = MetaData()
+        cf_users.to_metadata(metadata)
+        field_owner = {f.id: t.id for t in tables.values() for f in t.all_fields}
+        sql = {}
+        for t in tables.values():
+            parent = field_owner.get(t.parent_field_id) if t.parent_field_id else None
+            sql[t.id] = build_sql_table(metadata, t, self.registry, parent)
+        return Snapshot(version=version, tables=tables, sql=sql, metadata=metadata)

@@ -1,0 +1,85 @@
+"""Links to a record of another table, and to a user."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer
+
+from ...storage import names
+from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, FieldType, FieldValueError
+
+
+def parse_id(raw, what: str) -> int:
+    if isinstance(raw, dict):
+        raw = raw.get("id")
+    if isinstance(raw, bool):
+        raise FieldValueError(f"expected the id of a {what}")
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().isdigit():
+        value = int(raw.strip())
+    else:
+        raise FieldValueError(f"expected the id of a {what}, got {raw!r}")
+    if value <= 0:
+        raise FieldValueError(f"expected the id of a {what}, got {raw!r}")
+    return value
+
+
+class LinkType(FieldType):
+    """A foreign key to a record of the target table (``options.target_id``).
+
+    The record service checks that the linked record exists and is not in the trash,
+    and returns ``{"id": …, "display": …}`` where ``display`` is the target's display field.
+    """
+
+    key = "link"
+    label = "Link to a record"
+    formula_type = "record"
+    json_type = ["integer", "object"]
+    filter_operators = EQUALITY_OPERATORS + EMPTY_OPERATORS
+    supports_unique = True
+    options_properties = {
+        "target": {"type": "string"},
+        "target_id": {"type": "integer"},
+    }
+
+    def target_id(self, field) -> int:
+        return int(field.options["target_id"])
+
+    def columns(self, field):
+        target = names.table_name(self.target_id(field))
+        return [Column(names.column_name(field.id), BigInteger().with_variant(Integer, "sqlite"),
+                       ForeignKey(f"{target}.id", name=f"fk_{field.table_id}_{field.id}"), nullable=True)]
+
+    def parse_value(self, raw, field):
+        return parse_id(raw, "linked record")
+
+    def json_schema(self, field):
+        return {"oneOf": [{"type": "null"}, {"type": "integer"},
+                          {"type": "object", "properties": {"id": {"type": "integer"},
+                                                            "display": {"type": "string"}},
+                           "required": ["id"]}],
+                "description": "The linked record's id; responses add its display value."}
+
+    def to_json(self, value, field):
+        return value
+
+
+class UserType(LinkType):
+    key = "user"
+    label = "User"
+    formula_type = "user"
+    options_properties = {}
+
+    def columns(self, field):
+        return [Column(names.column_name(field.id), Integer,
+                       ForeignKey("cf_users.id", name=f"fk_{field.table_id}_{field.id}"), nullable=True)]
+
+    def parse_value(self, raw, field):
+        return parse_id(raw, "user")
+
+    def json_schema(self, field):
+        return {"oneOf": [{"type": "null"}, {"type": "integer"},
+                          {"type": "object", "properties": {"id": {"type": "integer"},
+                                                            "display": {"type": "string"}},
+                           "required": ["id"]}],
+                "description": "A user's id; responses add the user's name."}

@@ -1,0 +1,98 @@
+"""Money: an exact amount plus an ISO 4217 currency, stored in two columns."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Column, String
+
+from ...storage import names
+from ...storage.sqltypes import ExactDecimal
+from ..base import FieldValueError
+from .number import NUMBER_OPERATORS, DecimalType, to_decimal
+
+CURRENCY_PATTERN = "^[A-Z]{3}$"
+
+
+class MoneyType(DecimalType):
+    key = "money"
+    label = "Money"
+    formula_type = "money"
+    filter_operators = NUMBER_OPERATORS
+    json_type = "object"
+    options_properties = {
+        "places": {"type": "integer", "minimum": 0, "maximum": 4},
+        "currency": {"type": "string", "pattern": CURRENCY_PATTERN},
+        "min": {"type": ["number", "string"]}, "max": {"type": ["number", "string"]},
+    }
+
+    def currency(self, field) -> str:
+        return field.opt("currency", "EUR")
+
+    def columns(self, field):
+        return [
+            Column(names.column_name(field.id), ExactDecimal(self.places(field)), nullable=True),
+            Column(names.column_name(field.id, "cur"), String(3), nullable=True),
+        ]
+
+    def parse_value(self, raw, field):
+        if isinstance(raw, dict):
+            unknown = set(raw) - {"amount", "currency"}
+            if unknown:
+                raise FieldValueError(f"unknown keys in money value: {', '.join(sorted(unknown))}")
+            if raw.get("amount") in (None, ""):
+                raise FieldValueError("money needs an amount")
+            amount_raw, currency = raw["amount"], raw.get("currency") or self.currency(field)
+        elif isinstance(raw, str) and len(raw.strip()) > 4 and raw.strip()[-3:].isalpha():
+            amount_raw, currency = raw.strip()[:-3], raw.strip()[-3:]
+        else:
+            amount_raw, currency = raw, self.currency(field)
+        if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+            raise FieldValueError(f"currency must be a three-letter ISO code, got {currency!r}")
+        amount = super().parse_value(amount_raw, field)
+        return {"amount": amount, "currency": currency.upper()}
+
+    def check(self, value, field):
+        super().check(value["amount"], field)
+
+    def to_db(self, value, field):
+        if value is None:
+            return {names.column_name(field.id): None, names.column_name(field.id, "cur"): None}
+        return {names.column_name(field.id): value["amount"],
+                names.column_name(field.id, "cur"): value["currency"]}
+
+    def from_db(self, row, field):
+        amount = row[names.column_name(field.id)]
+        if amount is None:
+            return None
+        return {"amount": amount, "currency": row[names.column_name(field.id, "cur")] or self.currency(field)}
+
+    def to_json(self, value, field):
+        if value is None:
+            return None
+        return {"amount": str(value["amount"]), "currency": value["currency"]}
+
+    def json_schema(self, field):
+        return {"type": ["object", "null"],
+                "properties": {"amount": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
+                               "currency": {"type": "string", "pattern": CURRENCY_PATTERN}},
+                "required": ["amount", "currency"],
+                "description": "Amount as a decimal string plus ISO currency; input may also be "
+                               "a plain number (the field's currency is used)."}
+
+    def to_plain(self, value, field):
+        return None if value is None else value["amount"]
+
+    def display(self, value, field):
+        return "" if value is None else f"{value['amount']} {value['currency']}"
+
+    def parse_filter_value(self, raw, field):
+        if raw is None or raw == "":
+            return None
+        return to_decimal(raw["amount"] if isinstance(raw, dict) else raw)
+
+    def random_value(self, field, rng):
+        amount = super().random_value(field, rng)
+        return {"amount": amount, "currency": self.currency(field)}
+
+

@@ -1,0 +1,127 @@
+"""Numbers: integer, decimal and percent (exact ``Decimal``, never binary floats)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import BigInteger
+
+from ...storage.sqltypes import ExactDecimal
+from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, ORDER_OPERATORS, FieldType, FieldValueError
+
+NUMBER_OPERATORS = EQUALITY_OPERATORS + ORDER_OPERATORS + EMPTY_OPERATORS
+_INT_LIMIT = 2**63 - 1
+
+
+def to_decimal(raw) -> Decimal:
+    """Decimal from JSON numbers or text; accepts a decimal comma and spaces as separators."""
+    if isinstance(raw, bool):
+        raise FieldValueError("expected a number, got true/false")
+    if isinstance(raw, Decimal):
+        value = raw
+    elif isinstance(raw, int):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        value = Decimal(repr(raw))
+    elif isinstance(raw, str):
+        text = raw.strip().replace("\u00a0", "").replace(" ", "").replace("\u202f", "")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise FieldValueError(f"expected a number, got {raw!r}") from None
+    else:
+        raise FieldValueError(f"expected a number, got {type(raw).__name__}")
+    if not value.is_finite():
+        raise FieldValueError("expected a finite number")
+    return value
+
+
+class _Bounded(FieldType):
+    formula_type = "number"
+    filter_operators = NUMBER_OPERATORS
+
+    def check(self, value, field):
+        low, high = field.opt("min"), field.opt("max")
+        if low is not None and value < to_decimal(low):
+            raise FieldValueError(f"must be at least {low}")
+        if high is not None and value > to_decimal(high):
+            raise FieldValueError(f"must be at most {high}")
+
+
+class IntegerType(_Bounded):
+    key = "integer"
+    label = "Integer"
+    json_type = "integer"
+    options_properties = {"min": {"type": "number"}, "max": {"type": "number"}}
+
+    def sql_type(self, field):
+        return BigInteger()
+
+    def parse_value(self, raw, field):
+        value = to_decimal(raw)
+        if value != value.to_integral_value():
+            raise FieldValueError(f"expected a whole number, got {raw}")
+        value = int(value)
+        if abs(value) > _INT_LIMIT:
+            raise FieldValueError("number is too large")
+        return value
+
+    def random_value(self, field, rng):
+        low, high = int(field.opt("min", 0)), int(field.opt("max", 100))
+        return rng.randint(low, max(low, high))
+
+
+class DecimalType(_Bounded):
+    key = "decimal"
+    label = "Decimal"
+    json_type = "string"
+    default_places = 2
+    options_properties = {
+        "places": {"type": "integer", "minimum": 0, "maximum": 8},
+        "min": {"type": ["number", "string"]}, "max": {"type": ["number", "string"]},
+    }
+
+    def places(self, field) -> int:
+        return int(field.opt("places", self.default_places))
+
+    def sql_type(self, field):
+        return ExactDecimal(self.places(field))
+
+    def parse_value(self, raw, field):
+        value = to_decimal(raw)
+        if abs(value) >= Decimal(10) ** 18:
+            raise FieldValueError("number is too large (at most 18 digits before the point)")
+        places = self.places(field)
+        quantized = value.quantize(Decimal(1).scaleb(-places))
+        if quantized != value:
+            raise FieldValueError(f"at most {places} digits after the decimal point (got {raw})")
+        return quantized
+
+    def to_json(self, value, field):
+        return None if value is None else str(value)
+
+    def json_schema(self, field):
+        return {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$",
+                "description": "A decimal number as a string (numbers are accepted on input)."}
+
+    def to_plain(self, value, field):
+        return value
+
+    def random_value(self, field, rng):
+        low = int(to_decimal(field.opt("min", 0)))
+        high = int(to_decimal(field.opt("max", 1000)))
+        cents = rng.randint(low * 100, max(low, high) * 100)
+        return (Decimal(cents) / 100).quantize(Decimal(1).scaleb(-self.places(field)))
+
+
+class PercentType(DecimalType):
+    key = "percent"
+    label = "Percent"
+
+    def display(self, value, field):
+        return "" if value is None else f"{value} %"
+
+    def random_value(self, field, rng):
+        return Decimal(rng.randint(0, 30)).quantize(Decimal(1).scaleb(-self.places(field)))

@@ -1,0 +1,39 @@
+"""The audit log: one entry per change, with field-level ``old -> new`` in JSON form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import insert, select
+
+from ..storage.platform_tables import cf_audit, cf_users
+
+
+def record(conn, table_id: int, record_id: int | None, action: str, user_id: int | None,
+           changes: dict, version: int | None, at: dt.datetime) -> None:
+    conn.execute(insert(cf_audit).values(table_id=table_id, record_id=record_id, action=action,
+                                         user_id=user_id, changes=changes, version=version, at=at))
+
+
+def record_many(conn, entries: list[dict]) -> None:
+    if entries:
+        conn.execute(insert(cf_audit), entries)
+
+
+def history(conn, table_id: int, record_id: int, since_version: int | None = None) -> list[dict]:
+    stmt = (select(cf_audit, cf_users.c.username, cf_users.c.name)
+            .join(cf_users, cf_users.c.id == cf_audit.c.user_id, isouter=True)
+            .where(cf_audit.c.table_id == table_id, cf_audit.c.record_id == record_id)
+            .order_by(cf_audit.c.id))
+    if since_version is not None:
+        stmt = stmt.where(cf_audit.c.version > since_version)
+    result = []
+    for row in conn.execute(stmt).mappings():
+        result.append({
+            "at": row["at"].isoformat().replace("+00:00", "Z"), "action": row["action"],
+            "version": row["version"],
+            "user": None if row["user_id"] is None else {
+                "id": row["user_id"], "display": row["name"] or row["username"]},
+            "changes": row["changes"],
+        })
+    return result

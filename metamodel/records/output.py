@@ -1,0 +1,105 @@
+"""Values -> JSON-ready records, with links, users and line items resolved in batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..catalog import Snapshot
+from ..fieldtypes.registry import FieldTypeRegistry
+from ..model import TableDef
+from ..storage import names
+from ..storage.platform_tables import cf_users
+
+SYSTEM_OUT = ("id", "version", "created_at", "created_by", "updated_at", "updated_by", "owner")
+
+
+def _ts(value):
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+class RecordReader:
+    def __init__(self, registry: FieldTypeRegistry, snap: Snapshot):
+        self.registry = registry
+        self.snap = snap
+
+    def values(self, table: TableDef, row) -> dict[str, Any]:
+        """Python values of a row's live fields (line items not included)."""
+        return {f.api_name: self.registry.get(f.type).from_db(row, f)
+                for f in table.fields if self.registry.get(f.type).has_column}
+
+    def to_json(self, conn, table: TableDef, rows: list, with_lines: bool = True) -> list[dict]:
+        records = []
+        for row in rows:
+            rec = {"id": row["id"], "version": row["version"],
+                   "created_at": _ts(row["created_at"]), "updated_at": _ts(row["updated_at"]),
+                   "created_by": row["created_by"], "updated_by": row["updated_by"], "owner": row["owner"]}
+            if row.get("deleted_at") is not None:
+                rec["deleted_at"] = _ts(row["deleted_at"])
+            if table.is_child:
+                rec["position"] = row["position"]
+            for f in table.fields:
+                ftype = self.registry.get(f.type)
+                if ftype.has_column:
+                    rec[f.api_name] = ftype.to_json(ftype.from_db(row, f), f)
+            records.append(rec)
+        self._resolve_links(conn, table, records)
+        self._resolve_users(conn, table, records)
+        if with_lines:
+            self._attach_lines(conn, table, records)
+        return records
+
+    def display_values(self, conn, target: TableDef, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        sql = self.snap.sql_table(target)
+        display = target.display_field
+        ftype = self.registry.get(display.type) if display else None
+        cols = [sql.c.id] + ([sql.c[c.name] for c in ftype.columns(display)] if ftype and ftype.has_column else [])
+        result = {}
+        for row in conn.execute(select(*cols).where(sql.c.id.in_(sorted(ids)))).mappings():
+            text = ftype.display(ftype.from_db(row, display), display) if ftype and ftype.has_column else ""
+            result[row["id"]] = text or f"#{row['id']}"
+        return result
+
+    def _resolve_links(self, conn, table: TableDef, records: list[dict]) -> None:
+        for f in table.fields:
+            if f.type != "link":
+                continue
+            ids = {r[f.api_name] for r in records if r.get(f.api_name) is not None}
+            target = self.snap.tables.get(int(f.options["target_id"]))
+            shown = self.display_values(conn, target, ids) if target else {}
+            for r in records:
+                if r.get(f.api_name) is not None:
+                    r[f.api_name] = {"id": r[f.api_name], "display": shown.get(r[f.api_name], f"#{r[f.api_name]}")}
+
+    def _resolve_users(self, conn, table: TableDef, records: list[dict]) -> None:
+        user_fields = [f.api_name for f in table.fields if f.type == "user"]
+        ids = {r[k] for r in records for k in user_fields if r.get(k) is not None}
+        if not ids:
+            return
+        rows = conn.execute(select(cf_users.c.id, cf_users.c.username, cf_users.c.name)
+                            .where(cf_users.c.id.in_(sorted(ids)))).mappings()
+        shown = {row["id"]: row["name"] or row["username"] for row in rows}
+        for r in records:
+            for k in user_fields:
+                if r.get(k) is not None:
+                    r[k] = {"id": r[k], "display": shown.get(r[k], f"#{r[k]}")}
+
+    def _attach_lines(self, conn, table: TableDef, records: list[dict]) -> None:
+        ids = [r["id"] for r in records]
+        for f in table.fields:
+            if f.type != "lines":
+                continue
+            child = self.snap.child_table(f)
+            sql = self.snap.sql_table(child)
+            rows = conn.execute(select(sql).where(sql.c.parent_id.in_(ids), sql.c.deleted_at.is_(None))
+                                .order_by(sql.c.parent_id, sql.c.position, sql.c.id)).mappings().all()
+            lines = self.to_json(conn, child, rows, with_lines=False)
+            by_parent: dict[int, list] = {}
+            for row, line in zip(rows, lines):
+                line.pop("owner", None)
+                by_parent.setdefault(row["parent_id"], []).append(line)
+            for r in records:
+                r[f.api_name] = by_parent.get(r["id"], [])

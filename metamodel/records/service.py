@@ -1,0 +1,385 @@
+"""RecordService: the one gate for records. See the package docstring for the map."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..access import Access
+from ..actors import Actor
+from ..catalog import Catalog, Snapshot
+from ..errors import BadQuery, RecordNotFound, StaleVersion, ValidationFailed
+from ..fieldtypes.registry import FieldTypeRegistry
+from ..model import TableDef
+from ..storage import names
+from ..storage.platform_tables import cf_files
+from . import audit, counters
+from .output import RecordReader
+from .query import ListQuery, build_where, count, order_by, page_bounds
+from .validate import parse_input
+
+BULK_BATCH = 2000
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class RecordService:
+    def __init__(self, engine, catalog: Catalog, registry: FieldTypeRegistry, access: Access,
+                 clock=utcnow):
+        self.engine = engine
+        self.catalog = catalog
+        self.registry = registry
+        self.access = access
+        self.clock = clock
+
+    # --- reading --------------------------------------------------------------------
+    def get(self, actor: Actor, table_name: str, record_id: int, trashed: bool = False) -> dict:
+        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+            snap, table = self._table(conn, table_name)
+            self.access.check_table(actor, table, "read")
+            sql = snap.sql_table(table)
+            row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table))).mappings().first()
+            if row is None or (row["deleted_at"] is not None) != trashed:
+                raise RecordNotFound(table.api_name, record_id)
+            return RecordReader(self.registry, snap).to_json(conn, table, [row])[0]
+
+    def list(self, actor: Actor, table_name: str, q: ListQuery | None = None) -> dict:
+        q = q or ListQuery()
+        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+            snap, table = self._table(conn, table_name)
+            self.access.check_table(actor, table, "read")
+            sql = snap.sql_table(table)
+            where = build_where(self.registry, snap, table, sql, q)
+            offset, limit = page_bounds(q)
+            stmt = order_by(self.registry, snap, table, sql, q.sort, select(sql).where(and_(*where)))
+            rows = conn.execute(stmt.offset(offset).limit(limit)).mappings().all()
+            total = count(conn, sql, where)
+            records = RecordReader(self.registry, snap).to_json(conn, table, rows)
+            return {"records": records, "total": total, "page": q.page, "per_page": limit}
+
+    def history(self, actor: Actor, table_name: str, record_id: int) -> list[dict]:
+        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+            snap, table = self._table(conn, table_name)
+            self.access.check_table(actor, table, "read")
+            self._existing(conn, snap, table, record_id, any_state=True)
+            entries = audit.history(conn, table.id, record_id)
+            return [self._name_changes(table, e) for e in entries]
+
+    # --- writing --------------------------------------------------------------------
+    def create(self, actor: Actor, table_name: str, data: dict) -> dict:
+        with self.engine.begin() as conn:
+            snap, table = self._table(conn, table_name)
+            self.access.check_table(actor, table, "create")
+            record_id = self._insert(conn, snap, table, actor, data)
+            return self._read_back(conn, snap, table, record_id)
+
+    def update(self, actor: Actor, table_name: str, record_id: int, data: dict,
+               version: int | None = None) -> dict:
+        if version is None and isinstance(data, dict):
+            version = data.get("version")
+        if version is None:
+            raise BadQuery("An update needs the record's version (optimistic locking).", {"field": "version"})
+        with self.engine.begin() as conn:
+            snap, table = self._table(conn, table_name)
+            self.access.check_table(actor, table, "update")
+            row = self._existing(conn, snap, table, record_id)
+            reader = RecordReader(self.registry, snap)
+            current = reader.values(table, row)
+            values, errors = parse_input(self.registry, table, data, partial=True, current=current)
+            lines_in = {k: v for k, v in values.items() if table.field(k).type == "lines"}
+            for k in lines_in:
+                values.pop(k)
+            self._check_refs(conn, snap, table, values, errors, exclude_id=row["id"])
+            if errors:
+                raise ValidationFailed(errors)
+            self._check_version(conn, snap, table, row, version)
+            changes = self._diff(table, current, values)
+            now = self.clock()
+            db_values = self._to_db(table, values)
+            if "owner" in data and actor.is_admin:
+                db_values["owner"] = data["owner"]
+            sql = snap.sql_table(table)
+            result = conn.execute(update(sql).where(sql.c.id == row["id"], sql.c.version == int(version))
+                                  .values(**db_values, version=sql.c.version + 1, updated_at=now,
+                                          updated_by=actor.id))
+            if result.rowcount != 1:
+                self._check_version(conn, snap, table, self._existing(conn, snap, table, record_id), version)
+            for name, lines in lines_in.items():
+                changes.update(self._write_lines(conn, snap, table, table.field(name), row["id"], lines, actor, now))
+            audit.record(conn, table.id, row["id"], "update", actor.id, changes, int(version) + 1, now)
+            return self._read_back(conn, snap, table, row["id"])
+
+    def delete(self, actor: Actor, table_name: str, record_id: int, version: int | None = None) -> dict:
+        return self._set_trashed(actor, table_name, record_id, True, version)
+
+    def restore(self, actor: Actor, table_name: str, record_id: int) -> dict:
+        return self._set_trashed(actor, table_name, record_id, False, None)
+
+    def bulk_create(self, actor: Actor, table_name: str, rows: Iterable[dict],
+                    batch_size: int = BULK_BATCH) -> dict:
+        """Validate and insert many records in one transaction: all or nothing.
+
+        Errors are collected for every row (``details.rows``: row number -> field errors).
+        """
+        now = self.clock()
+        with self.engine.begin() as conn:
+            snap, table = self._table(conn, table_name)
+            self.access.check_table(actor, table, "create")
+            sql = snap.sql_table(table)
+            inserted, row_errors, batch, n = 0, {}, [], 0
+            for n, data in enumerate(rows, 1):
+                values, errors = parse_input(self.registry, table, data, partial=False)
+                if errors:
+                    if len(row_errors) < 1000:
+                        row_errors[n] = errors
+                    continue
+                batch.append(values)
+                if len(batch) >= batch_size:
+                    inserted += self._insert_batch(conn, snap, table, sql, batch, actor, now, row_errors, n)
+                    batch = []
+            if batch:
+                inserted += self._insert_batch(conn, snap, table, sql, batch, actor, now, row_errors, n)
+            if row_errors:
+                first = min(row_errors)
+                field, messages = next(iter(row_errors[first].items()))
+                raise ValidationFailed(
+                    {f"row {r}.{k}": v for r, errs in list(row_errors.items())[:50] for k, v in errs.items()},
+                    message=f"{len(row_errors)} row(s) are not valid; nothing was saved. "
+                            f"First: row {first}, {field}: {messages[0]}")
+            return {"created": inserted}
+
+    # --- internals ------------------------------------------------------------------
+    def _table(self, conn, name: str) -> tuple[Snapshot, TableDef]:
+        snap = self.catalog.current(conn)
+        return snap, snap.table(name)
+
+    def _existing(self, conn, snap: Snapshot, table: TableDef, record_id, any_state: bool = False):
+        sql = snap.sql_table(table)
+        row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table))).mappings().first()
+        if row is None or (row["deleted_at"] is not None and not any_state):
+            raise RecordNotFound(table.api_name, record_id)
+        return row
+
+    def _read_back(self, conn, snap, table, record_id) -> dict:
+        sql = snap.sql_table(table)
+        row = conn.execute(select(sql).where(sql.c.id == record_id)).mappings().one()
+        return RecordReader(self.registry, snap).to_json(conn, table, [row])[0]
+
+    def _insert(self, conn, snap: Snapshot, table: TableDef, actor: Actor, data: dict,
+                parent_id: int | None = None, position: int | None = None) -> int:
+        values, errors = parse_input(self.registry, table, data, partial=False)
+        lines_in = {k: values.pop(k) for k in [k for k in values if table.field(k).type == "lines"]}
+        self._check_refs(conn, snap, table, values, errors)
+        if errors:
+            raise ValidationFailed(errors)
+        now = self.clock()
+        self._fill_counters(conn, table, [values], now)
+        db_values = self._to_db(table, values)
+        owner = data.get("owner") if actor.is_admin and isinstance(data.get("owner"), int) else actor.id
+        system = dict(version=1, created_at=now, updated_at=now, created_by=actor.id,
+                      updated_by=actor.id, owner=owner)
+        if parent_id is not None:
+            system.update(parent_id=parent_id, position=position or 0)
+        sql = snap.sql_table(table)
+        try:
+            record_id = conn.execute(insert(sql).values(**db_values, **system).returning(sql.c.id)).scalar_one()
+        except IntegrityError as exc:
+            raise self._integrity(table, exc) from None
+        changes = {k: [None, self._json(table, k, v)] for k, v in values.items() if v is not None}
+        for name, lines in lines_in.items():
+            changes.update(self._write_lines(conn, snap, table, table.field(name), record_id, lines, actor, now))
+        if parent_id is None:
+            audit.record(conn, table.id, record_id, "create", actor.id, changes, 1, now)
+        return record_id
+
+    def _insert_batch(self, conn, snap, table, sql, batch, actor, now, row_errors, n) -> int:
+        errors = self._check_refs_batch(conn, snap, table, batch)
+        if errors:
+            row_errors.setdefault(n, errors)
+        if row_errors:
+            return 0  # a failed row means nothing is written; keep validating the rest
+        self._fill_counters(conn, table, batch, now)
+        system = dict(version=1, created_at=now, updated_at=now, created_by=actor.id,
+                      updated_by=actor.id, owner=actor.id)
+        params = [{**self._to_db(table, v), **system} for v in batch]
+        try:
+            ids = conn.execute(insert(sql).returning(sql.c.id, sort_by_parameter_order=True), params).scalars().all()
+        except IntegrityError as exc:
+            raise self._integrity(table, exc) from None
+        audit.record_many(conn, [dict(table_id=table.id, record_id=i, action="create", user_id=actor.id,
+                                      changes={}, version=1, at=now) for i in ids])
+        return len(ids)
+
+    def _check_refs_batch(self, conn, snap, table: TableDef, batch: list[dict]) -> dict:
+        """Bulk variant of the reference checks: one query per link or file field."""
+        errors: dict = {}
+        for f in table.fields:
+            if f.type not in ("link", "file", "image"):
+                continue
+            wanted = {v[f.api_name] if f.type == "link" else v[f.api_name]["sha256"]
+                      for v in batch if v.get(f.api_name) is not None}
+            if not wanted:
+                continue
+            if f.type == "link":
+                target = snap.table_by_id(int(f.options["target_id"]))
+                tsql = snap.sql_table(target)
+                stmt = select(tsql.c.id).where(tsql.c.id.in_(sorted(wanted)), tsql.c.deleted_at.is_(None))
+                label = target.label
+            else:
+                stmt = select(cf_files.c.sha256).where(cf_files.c.sha256.in_(sorted(wanted)))
+                label = "file"
+            missing = wanted - set(conn.execute(stmt).scalars())
+            if missing:
+                errors[f.api_name] = [f"{label} {', '.join(map(str, sorted(missing)[:10]))} does not exist"]
+        return errors
+
+    def _fill_counters(self, conn, table: TableDef, batch: list[dict], now: dt.datetime) -> None:
+        for f in table.fields:
+            if f.type == "counter":
+                allocated = counters.allocate(conn, f, len(batch), now.date())
+                for values, value in zip(batch, allocated):
+                    values[f.api_name] = value
+
+    def _to_db(self, table: TableDef, values: dict) -> dict:
+        db: dict[str, Any] = {}
+        for name, value in values.items():
+            f = table.field(name)
+            db.update(self.registry.get(f.type).to_db(value, f))
+        return db
+
+    def _json(self, table: TableDef, name: str, value):
+        f = table.field(name)
+        return self.registry.get(f.type).to_json(value, f)
+
+    def _diff(self, table: TableDef, current: dict, values: dict) -> dict:
+        changes = {}
+        for name, value in values.items():
+            old, new = self._json(table, name, current.get(name)), self._json(table, name, value)
+            if old != new:
+                changes[name] = [old, new]
+        return changes
+
+    def _check_version(self, conn, snap, table, row, version) -> None:
+        try:
+            version = int(version)
+        except (TypeError, ValueError):
+            raise BadQuery("version must be a whole number.", {"field": "version"}) from None
+        if row["version"] == version:
+            return
+        since = [self._name_changes(table, e) for e in audit.history(conn, table.id, row["id"], version)]
+        who = since[-1]["user"]["display"] if since and since[-1]["user"] else "someone"
+        raise StaleVersion(
+            f"This record was changed by {who} since you opened it (your version {version}, "
+            f"now {row['version']}). Reload it, or reapply your change.",
+            {"id": row["id"], "your_version": version, "current_version": row["version"], "changes": since})
+
+    def _name_changes(self, table: TableDef, entry: dict) -> dict:
+        return entry
+
+    def _check_refs(self, conn, snap: Snapshot, table: TableDef, values: dict, errors: dict,
+                    exclude_id: int | None = None, bulk: bool = False) -> None:
+        """Links point at live records, files exist, unique values are unique."""
+        for name, value in values.items():
+            if value is None:
+                continue
+            f = table.field(name)
+            if f.type == "link":
+                target = snap.table_by_id(int(f.options["target_id"]))
+                tsql = snap.sql_table(target)
+                found = conn.execute(select(tsql.c.id).where(tsql.c.id == value, tsql.c.deleted_at.is_(None))).first()
+                if found is None:
+                    errors.setdefault(name, []).append(f"{target.label} #{value} does not exist")
+            elif f.type in ("file", "image"):
+                found = conn.execute(select(cf_files.c.sha256).where(cf_files.c.sha256 == value["sha256"])).first()
+                if found is None:
+                    errors.setdefault(name, []).append("no uploaded file with this sha256; upload it first")
+            if f.opt("unique") and not bulk:
+                sql = snap.sql_table(table)
+                col = sql.c[names.column_name(f.id)]
+                db_value = self.registry.get(f.type).to_db(value, f)[names.column_name(f.id)]
+                stmt = select(sql.c.id).where(col == db_value)
+                if exclude_id is not None:
+                    stmt = stmt.where(sql.c.id != exclude_id)
+                other = conn.execute(stmt).first()
+                if other is not None:
+                    errors.setdefault(name, []).append(f"must be unique; record #{other[0]} already has this value")
+
+    def _write_lines(self, conn, snap, parent: TableDef, field, parent_id: int, lines: list,
+                     actor: Actor, now) -> dict:
+        """Replace the parent's lines with ``lines``: update by id, insert new, trash missing."""
+        child = snap.child_table(field)
+        sql = snap.sql_table(child)
+        existing = {r["id"]: r for r in conn.execute(
+            select(sql).where(sql.c.parent_id == parent_id, sql.c.deleted_at.is_(None))).mappings()}
+        reader = RecordReader(self.registry, snap)
+        errors: dict = {}
+        kept = set()
+        for position, line in enumerate(lines, 1):
+            line_id = line.get("id")
+            if line_id is not None and line_id in existing:
+                kept.add(line_id)
+                values, errs = parse_input(self.registry, child, line, partial=True,
+                                           current=reader.values(child, existing[line_id]))
+                self._check_refs(conn, snap, child, values, errs)
+                if errs:
+                    errors.update({f"{field.api_name}[{position}].{k}": v for k, v in errs.items()})
+                    continue
+                conn.execute(update(sql).where(sql.c.id == line_id).values(
+                    **self._to_db(child, values), position=position, version=sql.c.version + 1,
+                    updated_at=now, updated_by=actor.id))
+            elif line_id is not None:
+                errors[f"{field.api_name}[{position}].id"] = [f"line #{line_id} does not belong to this record"]
+            else:
+                try:
+                    self._insert(conn, snap, child, actor, line, parent_id=parent_id, position=position)
+                except ValidationFailed as exc:
+                    errors.update({f"{field.api_name}[{position}].{k}": v for k, v in exc.errors.items()})
+        removed = [i for i in existing if i not in kept]
+        if removed:
+            conn.execute(update(sql).where(sql.c.id.in_(removed)).values(deleted_at=now, updated_at=now,
+                                                                          updated_by=actor.id))
+        if errors:
+            raise ValidationFailed(errors)
+        return {field.api_name: [len(existing), len(lines)]} if (removed or lines) else {}
+
+    def _set_trashed(self, actor, table_name, record_id, trashed: bool, version) -> dict:
+        with self.engine.begin() as conn:
+            snap, table = self._table(conn, table_name)
+            self.access.check_table(actor, table, "delete" if trashed else "update")
+            row = self._existing(conn, snap, table, record_id, any_state=True)
+            if (row["deleted_at"] is not None) == trashed:
+                raise RecordNotFound(table.api_name, record_id)
+            if version is not None:
+                self._check_version(conn, snap, table, row, version)
+            now = self.clock()
+            sql = snap.sql_table(table)
+            conn.execute(update(sql).where(sql.c.id == row["id"]).values(
+                deleted_at=now if trashed else None, version=sql.c.version + 1,
+                updated_at=now, updated_by=actor.id))
+            audit.record(conn, table.id, row["id"], "delete" if trashed else "restore", actor.id, {},
+                         row["version"] + 1, now)
+            return {"id": row["id"], "trashed": trashed, "version": row["version"] + 1}
+
+    def _integrity(self, table: TableDef, exc: IntegrityError) -> ValidationFailed:
+        text = str(exc.orig)
+        for f in table.fields:
+            if names.index_name(table.id, f.id, "uq") in text or names.column_name(f.id) in text:
+                return ValidationFailed({f.api_name: ["must be unique; another record already has this value"]})
+        return ValidationFailed({"_record": ["the values conflict with another record (a unique field)"]})
+
+
+def _as_id(record_id, table: TableDef) -> int:
+    try:
+        value = int(record_id)
+    except (TypeError, ValueError):
+        raise RecordNotFound(table.api_name, record_id) from None
+    if value <= 0 or value > 2**62:
+        raise RecordNotFound(table.api_name, record_id)
+    return value
+
+

@@ -1,0 +1,76 @@
+"""Input -> values through the field types; all problems collected per field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..fieldtypes.base import FieldValueError
+from ..fieldtypes.registry import FieldTypeRegistry
+from ..model import TableDef
+from ..storage.names import CHILD_COLUMNS, SYSTEM_COLUMNS
+
+IGNORED_INPUT = set(SYSTEM_COLUMNS) - {"owner"} | set(CHILD_COLUMNS)
+
+
+def parse_input(registry: FieldTypeRegistry, table: TableDef, data: Any, *, partial: bool,
+                current: dict | None = None) -> tuple[dict, dict[str, list[str]]]:
+    """(values by api name, errors by api name). System keys (id, version…) are ignored."""
+    if not isinstance(data, dict):
+        return {}, {"_record": ["expected an object with field values"]}
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    by_name = {f.api_name: f for f in table.fields}
+    for key, raw in data.items():
+        if key in IGNORED_INPUT:
+            continue
+        if key == "owner":
+            continue  # handled by the service (only administrators may set it)
+        field = by_name.get(key)
+        if field is None:
+            errors.setdefault(key, []).append(f"unknown field; {table.label!r} has no field {key!r}")
+            continue
+        ftype = registry.get(field.type)
+        if ftype.read_only:
+            if current is not None and _same(ftype, field, raw, current.get(key)):
+                continue
+            if raw is not None:
+                errors.setdefault(key, []).append("is read-only")
+            continue
+        try:
+            values[key] = ftype.parse(raw, field)
+        except FieldValueError as exc:
+            expected = ftype.label.lower()
+            errors.setdefault(key, []).append(f"{exc.message} (a {expected} field)")
+    if not partial:
+        for field in table.fields:
+            ftype = registry.get(field.type)
+            if field.api_name in values or ftype.read_only:
+                continue
+            default = field.options.get("default")
+            if default is not None and field.api_name not in data:
+                try:
+                    values[field.api_name] = ftype.parse(default, field)
+                except FieldValueError:
+                    pass
+    check_required(registry, table, values, errors, partial=partial)
+    return values, errors
+
+
+def check_required(registry, table: TableDef, values: dict, errors: dict, *, partial: bool) -> None:
+    for field in table.fields:
+        if not field.opt("required") or registry.get(field.type).read_only:
+            continue
+        if partial and field.api_name not in values:
+            continue
+        value = values.get(field.api_name)
+        if value is None or value == [] or value == "":
+            errors.setdefault(field.api_name, []).append("is required")
+
+
+def _same(ftype, field, raw, current) -> bool:
+    if raw is None:
+        return True
+    try:
+        return ftype.to_json(ftype.parse(raw, field), field) == ftype.to_json(current, field)
+    except FieldValueError:
+        return False

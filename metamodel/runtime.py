@@ -1,0 +1,72 @@
+"""The Runtime: settings, engine, catalog, registries and services, built once and passed on.
+
+Nothing below the platform reaches for globals; whoever needs the database or a service
+receives the runtime (or the part it needs) as an argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from .access import Access
+from .catalog import Catalog
+from .fieldtypes.registry import FieldTypeRegistry, default_registry
+from .files import FileStore
+from .records.service import RecordService
+from .schema import SchemaService
+from .storage import migrations
+from .storage.engine import make_engine
+from .users import UserService
+
+
+@dataclass
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    db_schema: str | None = None  # PostgreSQL schema (tests use one per run)
+    secret_key: str | None = None
+    max_upload_bytes: int = 25 * 1024 * 1024
+    max_json_bytes: int = 2 * 1024 * 1024
+    extra: dict = dc_field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{(Path(self.data_dir) / 'cardfile.db').resolve()}"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    registry: FieldTypeRegistry
+    catalog: Catalog
+    access: Access
+    schema: SchemaService
+    records: RecordService
+    users: UserService
+    files: FileStore
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings, registry: FieldTypeRegistry | None = None,
+                  access: Access | None = None, migrate: bool = True) -> Runtime:
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.url, schema=settings.db_schema)
+    if migrate:
+        with engine.begin() as conn:
+            migrations.upgrade(conn)
+    registry = registry or default_registry()
+    access = access or Access()
+    catalog = Catalog(registry)
+    return Runtime(
+        settings=settings, engine=engine, registry=registry, catalog=catalog, access=access,
+        schema=SchemaService(engine, catalog, registry, access),
+        records=RecordService(engine, catalog, registry, access),
+        users=UserService(engine, access),
+        files=FileStore(engine, Path(settings.data_dir) / "files", access, settings.max_upload_bytes),
+    )

@@ -1,0 +1,476 @@
+"""The schema service: create, change, trash, restore and purge tables and fields.
+
+Each change runs in one transaction: metadata rows, the DDL plan (``storage.ddl``) and
+the catalog's ``schema_version`` bump commit together or not at all. A retype first
+plans the conversion; if values would not survive it is refused with the records listed
+(``RetypeWouldLoseValues``) unless ``force``; ``dry_run`` returns the plan and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import jsonschema
+from sqlalchemy import MetaData, delete, insert, select, update
+
+from .access import Access
+from .actors import Actor
+from .catalog import Catalog, Snapshot, build_sql_table, field_indexes
+from .describe import describe_field, describe_table
+from .errors import (
+    InvalidDefinition, NameClash, RetypeWouldLoseValues, TableNotFound, FieldNotFound,
+)
+from .fieldtypes.base import FieldValueError
+from .fieldtypes.conversions import check_supported, plan_conversion
+from .fieldtypes.registry import FieldTypeRegistry
+from .model import FieldDef, TableDef
+from .naming import check_api_name, clean_label, make_api_name
+from .storage import ddl, names
+from .storage.platform_tables import cf_fields, cf_tables
+
+MAX_LOSSES_SHOWN = 100
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class SchemaService:
+    def __init__(self, engine, catalog: Catalog, registry: FieldTypeRegistry, access: Access):
+        self.engine = engine
+        self.catalog = catalog
+        self.registry = registry
+        self.access = access
+
+    # --- reading --------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        with self.engine.connect() as conn:
+            return self.catalog.current(conn)
+
+    def list_tables(self, actor: Actor, include_trashed: bool = False) -> list[dict]:
+        self.access.require_active(actor)
+        snap = self.snapshot()
+        tables = [t for t in snap.tables.values() if not t.is_child and (include_trashed or t.live)]
+        return [describe_table(snap, t) for t in sorted(tables, key=lambda t: (t.position, t.id))]
+
+    def get_table(self, actor: Actor, name: str) -> dict:
+        self.access.require_active(actor)
+        snap = self.snapshot()
+        return describe_table(snap, snap.table(name), include_trashed_fields=actor.is_admin)
+
+    # --- tables ---------------------------------------------------------------------
+    def create_table(self, actor: Actor, spec: dict) -> dict:
+        self.access.check_design(actor)
+        spec = _require_dict(spec, "table")
+        _only_keys(spec, {"label", "api_name", "section", "position", "display_field", "fields", "options"}, "table")
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = self._insert_table(conn, snap, spec)
+            snap = self.catalog.load(conn, "pending")
+            ddl.apply(conn, [ddl.CreateTable(self._standalone(snap, table.id))])
+            for field_spec in spec.get("fields") or []:
+                snap = self._add_field(conn, snap, table.id, field_spec)
+            if spec.get("display_field"):
+                self._set_display(conn, snap, snap.tables[table.id], spec["display_field"])
+            elif snap.tables[table.id].fields:
+                self._default_display(conn, snap.tables[table.id])
+            Catalog.bump_version(conn)
+            snap = self.catalog.load(conn, "pending")
+            return describe_table(snap, snap.tables[table.id])
+
+    def update_table(self, actor: Actor, name: str, changes: dict) -> dict:
+        self.access.check_design(actor)
+        changes = _require_dict(changes, "table")
+        _only_keys(changes, {"label", "api_name", "section", "position", "display_field", "options"}, "table")
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = snap.table(name)
+            values: dict[str, Any] = {}
+            if "label" in changes:
+                values["label"] = self._table_label(snap, changes["label"], exclude=table.id)
+            if "api_name" in changes and changes["api_name"] != table.api_name:
+                values["api_name"] = self._table_api_name(snap, changes["api_name"], exclude=table.id)
+            for key in ("section", "position", "options"):
+                if key in changes:
+                    values[key] = changes[key]
+            if values:
+                conn.execute(update(cf_tables).where(cf_tables.c.id == table.id).values(**values))
+            if "display_field" in changes:
+                self._set_display(conn, snap, table, changes["display_field"])
+            Catalog.bump_version(conn)
+            snap = self.catalog.load(conn, "pending")
+            return describe_table(snap, snap.tables[table.id])
+
+    def delete_table(self, actor: Actor, name: str) -> dict:
+        """Move a table to the trash: its records stay, hidden, until restored or purged."""
+        self.access.check_design(actor)
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = snap.table(name)
+            if table.is_child:
+                raise InvalidDefinition("Line-item tables go to the trash with their field.",
+                                        {"table": name})
+            users = [f"{t.label}.{f.label}" for t, f in snap.back_links(table) if t.id != table.id]
+            if users:
+                raise InvalidDefinition(
+                    f"Table {table.label!r} is linked from {', '.join(users)}; delete or change those links first.",
+                    {"table": name, "linked_from": users})
+            conn.execute(update(cf_tables).where(cf_tables.c.id == table.id).values(deleted_at=utcnow()))
+            Catalog.bump_version(conn)
+            return {"table": table.api_name, "trashed": True}
+
+    def restore_table(self, actor: Actor, name: str) -> dict:
+        self.access.check_design(actor)
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = snap.table(name, include_trashed=True)
+            if table.live:
+                return describe_table(snap, table)
+            if any(t.live and t.api_name == table.api_name for t in snap.tables.values()):
+                raise NameClash(f"A table named {table.api_name!r} exists again; rename it first.",
+                                {"api_name": table.api_name})
+            conn.execute(update(cf_tables).where(cf_tables.c.id == table.id).values(deleted_at=None))
+            Catalog.bump_version(conn)
+            snap = self.catalog.load(conn, "pending")
+            return describe_table(snap, snap.tables[table.id])
+
+    def purge_table(self, actor: Actor, name: str) -> dict:
+        """Drop a trashed table for good (with its line-item tables)."""
+        self.access.check_design(actor)
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = next((t for t in snap.tables.values() if t.api_name == name and not t.live), None)
+            if table is None:
+                raise TableNotFound(name)
+            doomed = [table] + [snap.child_table(f) for f in table.all_fields if f.type == "lines"]
+            for t in reversed(doomed):
+                ddl.apply(conn, [ddl.DropTable(names.table_name(t.id))])
+                conn.execute(delete(cf_fields).where(cf_fields.c.table_id == t.id))
+                conn.execute(delete(cf_tables).where(cf_tables.c.id == t.id))
+            Catalog.bump_version(conn)
+            return {"table": name, "purged": True}
+
+    # --- fields ---------------------------------------------------------------------
+    def add_field(self, actor: Actor, table_name: str, spec: dict) -> dict:
+        self.access.check_design(actor)
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = snap.table(table_name)
+            snap = self._add_field(conn, snap, table.id, spec)
+            table = snap.tables[table.id]
+            if table.display_field_id is None:
+                self._default_display(conn, table)
+            Catalog.bump_version(conn)
+            return describe_field(snap, table.fields[-1] if not spec.get("api_name") else table.field(spec["api_name"]))
+
+    def update_field(self, actor: Actor, table_name: str, field_name: str, changes: dict,
+                     force: bool = False, dry_run: bool = False) -> dict:
+        self.access.check_design(actor)
+        changes = _require_dict(changes, "field")
+        _only_keys(changes, {"label", "api_name", "type", "options", "position"}, "field")
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = snap.table(table_name)
+            old = snap.field(table, field_name)
+            new = FieldDef(**{**old.__dict__})
+            if "label" in changes:
+                new.label = self._field_label(table, changes["label"], exclude=old.id)
+            if "api_name" in changes and changes["api_name"] != old.api_name:
+                new.api_name = self._field_api_name(table, changes["api_name"], exclude=old.id)
+            if "position" in changes:
+                new.position = int(changes["position"])
+            if "type" in changes or "options" in changes:
+                new.type = changes.get("type", old.type)
+                self.registry.get(new.type)
+                merged = {**old.options, **(changes.get("options") or {})} if new.type == old.type \
+                    else dict(changes.get("options") or {})
+                new.options = self._normalize_options(snap, table, new.type, merged, old)
+            result = {"field": describe_field(snap, new), "conversion": None}
+            if (new.type, new.options) != (old.type, old.options):
+                result["conversion"] = self._convert(conn, snap, table, old, new, force, dry_run)
+            if dry_run:
+                return result  # nothing was written
+            conn.execute(update(cf_fields).where(cf_fields.c.id == old.id).values(
+                label=new.label, api_name=new.api_name, type=new.type, options=new.options,
+                position=new.position))
+            Catalog.bump_version(conn)
+            return result
+
+    def delete_field(self, actor: Actor, table_name: str, field_name: str) -> dict:
+        """Move a field to the trash: the column and its values stay until purged."""
+        self.access.check_design(actor)
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = snap.table(table_name)
+            field = snap.field(table, field_name)
+            conn.execute(update(cf_fields).where(cf_fields.c.id == field.id).values(deleted_at=utcnow()))
+            if field.type == "lines":
+                conn.execute(update(cf_tables).where(cf_tables.c.id == field.options["table_id"])
+                             .values(deleted_at=utcnow()))
+            if table.display_field_id == field.id:
+                rest = [f for f in table.fields if f.id != field.id]
+                conn.execute(update(cf_tables).where(cf_tables.c.id == table.id)
+                             .values(display_field_id=rest[0].id if rest else None))
+            Catalog.bump_version(conn)
+            return {"table": table.api_name, "field": field.api_name, "trashed": True}
+
+    def restore_field(self, actor: Actor, table_name: str, field_name: str) -> dict:
+        self.access.check_design(actor)
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = snap.table(table_name)
+            trashed = [f for f in table.trashed_fields if f.api_name == field_name]
+            if not trashed:
+                raise FieldNotFound(table.api_name, field_name)
+            field = trashed[-1]
+            if table.field(field.api_name) is not None:
+                raise NameClash(f"Field {field.api_name!r} exists again in {table.label!r}; rename it first.",
+                                {"api_name": field.api_name})
+            conn.execute(update(cf_fields).where(cf_fields.c.id == field.id).values(deleted_at=None))
+            if field.type == "lines":
+                conn.execute(update(cf_tables).where(cf_tables.c.id == field.options["table_id"])
+                             .values(deleted_at=None))
+            Catalog.bump_version(conn)
+            snap = self.catalog.load(conn, "pending")
+            return describe_field(snap, snap.tables[table.id].field_by_id(field.id))
+
+    def purge_field(self, actor: Actor, table_name: str, field_name: str) -> dict:
+        """Drop a trashed field's column(s) for good."""
+        self.access.check_design(actor)
+        with self.engine.begin() as conn:
+            snap = self.catalog.current(conn)
+            table = snap.table(table_name)
+            field = next((f for f in table.trashed_fields if f.api_name == field_name), None)
+            if field is None:
+                raise FieldNotFound(table.api_name, field_name)
+            ftype = self.registry.get(field.type)
+            if ftype.has_column:
+                cols = [c.name for c in ftype.columns(field)]
+                ddl.apply(conn, [ddl.DropColumns(snap.sql_table(table), cols)])
+            elif field.type == "lines":
+                child = snap.child_table(field)
+                ddl.apply(conn, [ddl.DropTable(names.table_name(child.id))])
+                conn.execute(delete(cf_fields).where(cf_fields.c.table_id == child.id))
+                conn.execute(delete(cf_tables).where(cf_tables.c.id == child.id))
+            conn.execute(delete(cf_fields).where(cf_fields.c.id == field.id))
+            Catalog.bump_version(conn)
+            return {"table": table.api_name, "field": field_name, "purged": True}
+
+    # --- internals ------------------------------------------------------------------
+    def _standalone(self, snap: Snapshot, table_id: int):
+        return snap.sql[table_id]
+
+    def _insert_table(self, conn, snap: Snapshot, spec: dict, parent_field_id: int | None = None) -> TableDef:
+        label = self._table_label(snap, spec.get("label"))
+        taken = {t.api_name for t in snap.tables.values()}
+        api_name = (self._table_api_name(snap, spec["api_name"]) if spec.get("api_name")
+                    else make_api_name(label, taken, "table"))
+        position = spec.get("position")
+        if position is None:
+            position = max([t.position for t in snap.tables.values()] or [0]) + 1
+        row = dict(api_name=api_name, label=label, section=spec.get("section"), position=int(position),
+                   options=spec.get("options") or {}, created_at=utcnow(), parent_field_id=parent_field_id)
+        table_id = conn.execute(insert(cf_tables).values(**row).returning(cf_tables.c.id)).scalar_one()
+        return TableDef(id=table_id, api_name=api_name, label=label, parent_field_id=parent_field_id)
+
+    def _add_field(self, conn, snap: Snapshot, table_id: int, spec: dict) -> Snapshot:
+        spec = _require_dict(spec, "field")
+        _only_keys(spec, {"label", "api_name", "type", "options", "position"}, "field")
+        table = snap.tables[table_id]
+        label = self._field_label(table, spec.get("label"))
+        api_name = (self._field_api_name(table, spec["api_name"]) if spec.get("api_name")
+                    else make_api_name(label, {f.api_name for f in table.fields}, "field"))
+        type_key = spec.get("type")
+        if not isinstance(type_key, str):
+            raise InvalidDefinition("A field needs a type.", {"field": api_name, "known": self.registry.keys()})
+        ftype = self.registry.get(type_key)
+        options = dict(spec.get("options") or {})
+        child_fields = options.pop("fields", None) if type_key == "lines" else None
+        if type_key == "lines":
+            options.pop("table_id", None)
+            options.pop("table", None)
+        options = self._normalize_options(snap, table, type_key, options, None)
+        position = spec.get("position")
+        if position is None:
+            position = max([f.position for f in table.all_fields] or [0]) + 1
+        field_id = conn.execute(insert(cf_fields).values(
+            table_id=table_id, api_name=api_name, label=label, type=type_key, options=options,
+            position=int(position), created_at=utcnow()).returning(cf_fields.c.id)).scalar_one()
+        field = FieldDef(id=field_id, table_id=table_id, api_name=api_name, label=label,
+                         type=type_key, options=options, position=int(position))
+        if type_key == "lines":
+            child = self._insert_table(conn, snap, {
+                "api_name": f"{table.api_name}_{api_name}"[:63],
+                "label": f"{table.label}: {label}"}, parent_field_id=field_id)
+            options = {**options, "table_id": child.id}
+            conn.execute(update(cf_fields).where(cf_fields.c.id == field_id).values(options=options))
+            snap = self.catalog.load(conn, "pending")
+            ddl.apply(conn, [ddl.CreateTable(snap.sql[child.id])])
+            for child_spec in child_fields or []:
+                snap = self._add_field(conn, snap, child.id, child_spec)
+            return self.catalog.load(conn, "pending")
+        if ftype.has_column:
+            snap_after = self.catalog.load(conn, "pending")
+            sql_table = snap_after.sql[table_id]
+            columns = [sql_table.c[c.name] for c in ftype.columns(field)]
+            indexes = field_indexes(table, field, self.registry)
+            ddl.apply(conn, [ddl.AddColumns(sql_table, columns, indexes)])
+            return snap_after
+        return self.catalog.load(conn, "pending")
+
+    def _normalize_options(self, snap: Snapshot, table: TableDef, type_key: str, options: dict,
+                           old: FieldDef | None) -> dict:
+        ftype = self.registry.get(type_key)
+        options = {k: v for k, v in options.items()}
+        if type_key == "link":
+            target_name = options.pop("target", None)
+            if target_name is not None:
+                target = snap.table(target_name)
+                if target.is_child:
+                    raise InvalidDefinition("A link cannot point at a line-item table.", {"target": target_name})
+                options["target_id"] = target.id
+            if "target_id" not in options or options["target_id"] not in snap.tables:
+                raise InvalidDefinition("A link field needs a target table (options.target).",
+                                        {"options": options})
+            if old is not None and old.type == "link" and old.options.get("target_id") != options["target_id"]:
+                raise InvalidDefinition("A link's target table cannot be changed; add a new link field instead.",
+                                        {"field": old.api_name})
+        if type_key == "lines" and old is not None:
+            options["table_id"] = old.options.get("table_id")
+            options.pop("table", None)
+            options.pop("fields", None)
+        try:
+            jsonschema.validate(options, ftype.options_schema())
+        except jsonschema.ValidationError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or "options"
+            raise InvalidDefinition(f"Field options for a {type_key} field are not valid at {where}: {exc.message}",
+                                    {"type": type_key, "path": where}) from None
+        try:
+            options = ftype.normalize_options(options)
+        except FieldValueError as exc:
+            raise InvalidDefinition(f"Field options are not valid: {exc.message}", {"type": type_key}) from None
+        if options.get("unique") and not ftype.supports_unique:
+            raise InvalidDefinition(f"A {type_key} field cannot be unique.", {"type": type_key})
+        if "default" in options and options["default"] is not None:
+            probe = FieldDef(id=0, table_id=table.id, api_name="default", label="default",
+                             type=type_key, options=options)
+            try:
+                ftype.parse(options["default"], probe)
+            except FieldValueError as exc:
+                raise InvalidDefinition(f"The default value is not valid: {exc.message}",
+                                        {"type": type_key}) from None
+        return options
+
+    def _convert(self, conn, snap: Snapshot, table: TableDef, old: FieldDef, new: FieldDef,
+                 force: bool, dry_run: bool) -> dict:
+        check_supported(old.type, new.type)
+        ftype_old, ftype_new = self.registry.get(old.type), self.registry.get(new.type)
+        if not ftype_old.has_column:  # line items: options only
+            return {"changed": 0, "losses": [], "operations": []}
+        sql_table = snap.sql_table(table)
+        cols = [sql_table.c.id, *[sql_table.c[c.name] for c in ftype_old.columns(old)]]
+        rows = [(row["id"], ftype_old.from_db(row, old)) for row in conn.execute(select(*cols)).mappings()]
+        plan = plan_conversion(self.registry, old, new, rows)
+        losses = [{"id": loss.id, "value": loss.value, "reason": loss.reason} for loss in plan.losses]
+        ops = []
+        if plan.changes_column:
+            new_meta = MetaData()
+            new_table = TableDef(**{**table.__dict__, "all_fields": [new if f.id == old.id else f
+                                                                     for f in table.all_fields]})
+            rebuilt = build_sql_table(new_meta, new_table, self.registry)
+            new_cols = [rebuilt.c[c.name] for c in ftype_new.columns(new)]
+            values = {rid: ftype_new.to_db(v, new) for rid, v in plan.values.items()}
+            ops.append(ddl.RewriteColumns(
+                sql_table, [c.name for c in ftype_old.columns(old)], new_cols, values,
+                drop_indexes=[i.name for i in field_indexes(table, old, self.registry)],
+                create_indexes=field_indexes(table, new, self.registry)))
+        else:
+            old_idx = [i.name for i in field_indexes(table, old, self.registry)]
+            new_idx = field_indexes(table, new, self.registry)
+            if old_idx != [i.name for i in new_idx] or old.opt("unique") != new.opt("unique"):
+                ops.append(ddl.ReplaceIndexes(sql_table, old_idx, new_idx))
+        report = {"records": len(rows), "losses": losses[:MAX_LOSSES_SHOWN], "lost": len(losses),
+                  "operations": [op.describe() for op in ops], "dry_run": dry_run, "forced": force}
+        if dry_run:
+            return report
+        if losses and not force:
+            shown = ", ".join(f"#{l['id']} ({l['value']!r}: {l['reason']})" for l in losses[:5])
+            raise RetypeWouldLoseValues(
+                f"Changing {old.label!r} would lose {len(losses)} value(s): {shown}"
+                + ("…" if len(losses) > 5 else "") + ". Fix them, or force the change to empty them.",
+                {"field": old.api_name, "from": old.type, "to": new.type, "records": losses[:MAX_LOSSES_SHOWN],
+                 "count": len(losses)})
+        if plan.changes_column:
+            ddl.apply(conn, ops)
+        else:
+            self._rewrite_values_in_place(conn, sql_table, new, plan, ftype_new)
+            ddl.apply(conn, ops)
+        return report
+
+    def _rewrite_values_in_place(self, conn, sql_table, new: FieldDef, plan, ftype) -> None:
+        from sqlalchemy import bindparam
+        changed = [{"_id": rid, **ftype.to_db(v, new)} for rid, v in plan.values.items()]
+        if not changed:
+            return
+        cols = list(ftype.to_db(None, new))
+        stmt = update(sql_table).where(sql_table.c.id == bindparam("_id")).values(
+            {c: bindparam(c) for c in cols})
+        conn.execute(stmt, changed)
+
+    def _set_display(self, conn, snap: Snapshot, table: TableDef, field_name: str) -> None:
+        field = snap.field(table, field_name)
+        if not self.registry.get(field.type).has_column:
+            raise InvalidDefinition("Line items cannot be a table's display field.", {"field": field_name})
+        conn.execute(update(cf_tables).where(cf_tables.c.id == table.id).values(display_field_id=field.id))
+
+    def _default_display(self, conn, table: TableDef) -> None:
+        preferred = [f for f in table.fields if f.type in ("text", "counter", "email")] or \
+            [f for f in table.fields if self.registry.get(f.type).has_column]
+        if preferred:
+            conn.execute(update(cf_tables).where(cf_tables.c.id == table.id)
+                         .values(display_field_id=preferred[0].id))
+
+    def _table_label(self, snap: Snapshot, label, exclude: int | None = None) -> str:
+        label = clean_label(label)
+        for t in snap.tables.values():
+            if t.live and t.id != exclude and not t.is_child and t.label.casefold() == label.casefold():
+                raise NameClash(f"A table labelled {label!r} already exists.", {"label": label})
+        return label
+
+    def _table_api_name(self, snap: Snapshot, name, exclude: int | None = None) -> str:
+        check_api_name(name, "table")
+        for t in snap.tables.values():
+            if t.api_name == name and t.id != exclude:
+                raise NameClash(f"A table with API name {name!r} already exists"
+                                + (" (in the trash)" if not t.live else "") + ".", {"api_name": name})
+        return name
+
+    def _field_label(self, table: TableDef, label, exclude: int | None = None) -> str:
+        label = clean_label(label)
+        for f in table.fields:
+            if f.id != exclude and f.label.casefold() == label.casefold():
+                raise NameClash(f"Table {table.label!r} already has a field labelled {label!r}.",
+                                {"table": table.api_name, "label": label})
+        return label
+
+    def _field_api_name(self, table: TableDef, name, exclude: int | None = None) -> str:
+        check_api_name(name)
+        for f in table.fields:
+            if f.id != exclude and f.api_name == name:
+                raise NameClash(f"Table {table.label!r} already has a field with API name {name!r}.",
+                                {"table": table.api_name, "api_name": name})
+        return name
+
+
+def _require_dict(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidDefinition(f"Expected a {what} definition (a JSON object).", {})
+    return value
+
+
+def _only_keys(spec: dict, allowed: set[str], what: str) -> None:
+    unknown = sorted(set(spec) - allowed)
+    if unknown:
+        raise InvalidDefinition(f"Unknown {what} attribute(s): {', '.join(unknown)}.",
+                                {"unknown": unknown, "allowed": sorted(allowed)})

@@ -1,0 +1,1 @@
+"""Migration scripts for the cf_ tables."""

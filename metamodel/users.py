@@ -1,0 +1,158 @@
+"""Users and API tokens: argon2 password hashes, tokens stored as SHA-256 digests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import insert, select, update
+
+from .access import Access
+from .actors import Actor
+from .errors import AuthenticationFailed, InvalidDefinition, NameClash, NotFound
+from .storage.platform_tables import cf_tokens, cf_users
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "cf_"
+MIN_PASSWORD = 8
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _actor(row) -> Actor:
+    return Actor(id=row["id"], username=row["username"], name=row["name"] or "",
+                 is_admin=bool(row["is_admin"]), is_active=bool(row["is_active"]))
+
+
+class UserService:
+    def __init__(self, engine, access: Access):
+        self.engine = engine
+        self.access = access
+
+    def create(self, username: str, password: str, *, name: str = "", email: str | None = None,
+               is_admin: bool = False, actor: Actor | None = None, bootstrap: bool = False) -> Actor:
+        """Create a user. Only an administrator may, except the first user (``bootstrap``)."""
+        if not bootstrap:
+            self.access.check_admin(actor)
+        username = (username or "").strip()
+        if not username or len(username) > 150 or any(c.isspace() for c in username):
+            raise InvalidDefinition("A username is 1-150 characters without spaces.", {"username": username})
+        self._check_password(password)
+        with self.engine.begin() as conn:
+            if bootstrap and conn.execute(select(cf_users.c.id).limit(1)).first() is not None:
+                raise InvalidDefinition("Users exist already; sign in as an administrator.", {})
+            if conn.execute(select(cf_users.c.id).where(cf_users.c.username == username)).first():
+                raise NameClash(f"User {username!r} already exists.", {"username": username})
+            user_id = conn.execute(insert(cf_users).values(
+                username=username, name=name or "", email=email, password_hash=_hasher.hash(password),
+                is_admin=is_admin, is_active=True, created_at=utcnow()).returning(cf_users.c.id)).scalar_one()
+        return Actor(id=user_id, username=username, name=name or "", is_admin=is_admin)
+
+    def set_password(self, username: str, password: str, actor: Actor | None = None,
+                     trusted: bool = False) -> None:
+        """Change a password: an administrator, the user themself, or the local CLI (``trusted``)."""
+        if not trusted:
+            actor = self.access.require_active(actor)
+            if actor.username != username:
+                self.access.check_admin(actor)
+        self._check_password(password)
+        with self.engine.begin() as conn:
+            result = conn.execute(update(cf_users).where(cf_users.c.username == username)
+                                  .values(password_hash=_hasher.hash(password)))
+            if result.rowcount != 1:
+                raise NotFound(f"No user {username!r}.", {"username": username})
+
+    def list(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(cf_users).order_by(cf_users.c.id)).mappings().all()
+        return [{"id": r["id"], "username": r["username"], "name": r["name"], "email": r["email"],
+                 "is_admin": r["is_admin"], "is_active": r["is_active"],
+                 "last_login_at": r["last_login_at"].isoformat() if r["last_login_at"] else None} for r in rows]
+
+    def get(self, user_id: int) -> Actor | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(cf_users).where(cf_users.c.id == user_id)).mappings().first()
+        return _actor(row) if row else None
+
+    def by_username(self, username: str) -> Actor | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(cf_users).where(cf_users.c.username == username)).mappings().first()
+        return _actor(row) if row else None
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        """The user for these credentials, or AuthenticationFailed (same message either way)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(cf_users).where(cf_users.c.username == (username or "").strip())).mappings().first()
+            ok = False
+            if row is not None:
+                try:
+                    ok = _hasher.verify(row["password_hash"], password or "")
+                except (VerificationError, InvalidHashError):
+                    ok = False
+            else:
+                _hasher.hash("timing-equaliser")
+            if not ok or not row["is_active"]:
+                raise AuthenticationFailed("Wrong username or password.")
+            conn.execute(update(cf_users).where(cf_users.c.id == row["id"]).values(last_login_at=utcnow()))
+            return _actor(row)
+
+    # --- tokens ---------------------------------------------------------------------
+    def create_token(self, user: Actor, name: str) -> tuple[int, str]:
+        """A new token for ``user``; the secret is returned once and stored only as a digest."""
+        self.access.require_active(user)
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            token_id = conn.execute(insert(cf_tokens).values(
+                user_id=user.id, name=name or "token", token_hash=_digest(secret), prefix=secret[:8],
+                created_at=utcnow()).returning(cf_tokens.c.id)).scalar_one()
+        return token_id, secret
+
+    def revoke_token(self, token_id: int, actor: Actor | None = None, trusted: bool = False) -> None:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(cf_tokens).where(cf_tokens.c.id == token_id)).mappings().first()
+            if row is None:
+                raise NotFound(f"No token #{token_id}.", {"token": token_id})
+            if not trusted:
+                actor = self.access.require_active(actor)
+                if row["user_id"] != actor.id:
+                    self.access.check_admin(actor)
+            conn.execute(update(cf_tokens).where(cf_tokens.c.id == token_id).values(revoked_at=utcnow()))
+
+    def list_tokens(self, user_id: int | None = None) -> list[dict]:
+        stmt = select(cf_tokens, cf_users.c.username).join(cf_users, cf_users.c.id == cf_tokens.c.user_id)
+        if user_id is not None:
+            stmt = stmt.where(cf_tokens.c.user_id == user_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(cf_tokens.c.id)).mappings().all()
+        return [{"id": r["id"], "name": r["name"], "username": r["username"], "prefix": r["prefix"],
+                 "created_at": r["created_at"].isoformat(), "revoked": r["revoked_at"] is not None,
+                 "last_used_at": r["last_used_at"].isoformat() if r["last_used_at"] else None} for r in rows]
+
+    def actor_for_token(self, secret: str) -> Actor:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(cf_tokens).where(cf_tokens.c.token_hash == _digest(secret or ""))).mappings().first()
+            if row is None or row["revoked_at"] is not None:
+                raise AuthenticationFailed("The API token is not valid or was revoked.")
+            user = conn.execute(select(cf_users).where(cf_users.c.id == row["user_id"])).mappings().first()
+            if user is None or not user["is_active"]:
+                raise AuthenticationFailed("The API token's user is disabled.")
+            conn.execute(update(cf_tokens).where(cf_tokens.c.id == row["id"]).values(last_used_at=utcnow()))
+            return _actor(user)
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+            raise InvalidDefinition(f"A password needs at least {MIN_PASSWORD} characters.", {})
