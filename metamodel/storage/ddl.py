@@ -98,7 +98,7 @@ def apply(conn, ops: list) -> None:
             operations.drop_table(op.name)
         elif isinstance(op, AddColumns):
             for column in op.columns:
-                operations.add_column(op.table.name, column.copy())
+                operations.add_column(op.table.name, column._copy())
             for index in op.indexes:
                 _create_index(operations, index, op.table.name)
         elif isinstance(op, ReplaceIndexes):
