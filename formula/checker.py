@@ -6,7 +6,8 @@
   (``client.category.discount``), collections (line items, back-links) inside
   aggregates, and ``me`` (the acting user: ``me.id``, ``me.username``, ``me.name``,
   ``me.email`` and any other attribute the caller passes at evaluation, typed ANY).
-  ``me`` is reserved: a field called ``me`` cannot be read by formulas.
+  ``me`` alone is the user's id (``owner == me``). ``me`` is reserved: a field called
+  ``me`` cannot be read by formulas.
   Unknown names get a "did you mean …" from :mod:`difflib`.
 * **calls**: the function exists, the argument count fits, each argument's type fits.
 * **aggregates**: ``sum(lines.amount, where=lines.vat > 0)``. The first collection
@@ -241,9 +242,9 @@ class _Checker:
 
     def resolve_me(self, node: Path) -> FormulaType:
         self.uses_me = self.volatile = True
-        if len(node.parts) == 1:
-            node.ref = PathRef("me", (), None)
-            return ANY
+        if len(node.parts) == 1:          # ``me`` alone is the user's id: owner == me
+            node.ref = PathRef("me", (), "id")
+            return ME_FIELDS["id"]
         if len(node.parts) > 2:
             return self.error(E.TYPE, "me has no links: use me.<attribute>", node.spans[2])
         node.ref = PathRef("me", (), node.parts[1])
