@@ -1,0 +1,461 @@
+"""Checked formula -> SQLAlchemy Core expression, for filters and bulk recompute.
+
+``to_sql(compiled, table_alias, schema, dialect_name)`` returns a ``ColumnElement``
+that gives, for each row of ``table_alias``, what :func:`~cardfile.formula.evaluate.
+evaluate` gives for that record:
+
+* own fields through ``FieldInfo.sql_value`` (never the raw column: on SQLite decimals
+  are scaled integers and ``sql_value`` divides them back);
+* link paths as correlated scalar subqueries joining each target's ``id`` to
+  ``sql_link`` of the previous table, with ``deleted_at IS NULL`` (a link to a record
+  in the trash reads as empty);
+* aggregates as correlated subqueries over the collection's live elements
+  (``sql_back(element) = owner id``, ``deleted_at IS NULL``, plus ``where=``);
+* functions through their ``sql`` compilers; a function without one, or a construct
+  SQL cannot express the same way, raises ``FormulaError(code="FORMULA_NOT_SQL")`` and
+  the caller uses the Python path.
+
+**Empty values** follow the same rule as in Python: numbers and money are
+``COALESCE``-d to 0 and text to ``''`` in arithmetic and comparisons; comparisons never
+give NULL (dates compare with ``IS NOT DISTINCT FROM`` and ``COALESCE(a < b, false)``).
+
+**Runtime errors**: where Python raises (division by zero, an invalid power), SQL gives
+NULL (``x / NULLIF(y, 0)``). ``CompiledFormula.can_fail`` tells the caller when that
+can happen; a bulk recompute then re-evaluates the rows that came back NULL in Python
+to store their error values.
+
+**SQLite** has no decimal type and rounds binary floats; the platform calls
+:func:`register_sqlite_functions` on every SQLite connection. It registers each
+function flagged ``sqlite=True`` as a deterministic ``cf_<name>`` running the very same
+Python implementation, with numbers read through ``Decimal(format(x, ".15g"))`` (15
+significant digits: the float ``2.675`` becomes ``Decimal("2.675")`` and rounds to
+2.68). PostgreSQL computes in ``NUMERIC`` natively: ``round(numeric, int)`` already
+rounds half away from zero.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import errors as E
+from . import ops
+from .checker import Binding, CompiledFormula, PathRef, Step
+from .errors import FormulaError
+from .evaluate import me_value
+from .functions import FunctionRegistry
+from .nodes import BinOp, BoolOp, Call, Compare, IfExp, ListNode, Literal, Node, Path, UnaryOp
+from .optypes import compare_kind
+from .schema import Schema
+from .types import ANY, FormulaType, Money, type_of_value
+
+
+def to_sql(
+    compiled: CompiledFormula,
+    table_alias: sa.FromClause,
+    schema: Schema,
+    dialect_name: str,
+    me: Any = None,
+    today: _dt.date | None = None,
+    now: _dt.datetime | None = None,
+):
+    """The SQL expression of ``compiled`` over rows of ``table_alias``."""
+    compiler = _SqlCompiler(compiled, table_alias, schema, dialect_name, me, today, now)
+    expression = compiler.compile(compiled.tree)
+    return sa.type_coerce(expression, compiler.sa_type(compiled.type))
+
+
+class SqlCall:
+    """What a function's ``sql`` compiler gets: the call, its types and SQL helpers."""
+
+    def __init__(self, compiler: "_SqlCompiler", node: Call, subquery=None):
+        self._compiler = compiler
+        self.node = node
+        self.spec = node.spec
+        self.dialect = compiler.dialect
+        self.fn = sa.func
+        self.types: list[FormulaType] = [arg.type for arg in node.args]
+        self.result: FormulaType = node.type
+        self.mode = node.mode
+        self.today = compiler.today
+        self.now = compiler.now
+        self._subquery = subquery
+
+    def not_sql(self, reason: str):
+        raise self._compiler.not_sql(reason, self.node)
+
+    def cf(self, *args):
+        """Call the SQLite function ``cf_<name>`` (see register_sqlite_functions)."""
+        function = getattr(sa.func, "cf_" + self.spec.key)
+        return function(*args, type_=self._compiler.sa_type(self.result))
+
+    def num(self, value):
+        return sa.func.coalesce(value, 0)
+
+    def text(self, value):
+        return sa.func.coalesce(value, "")
+
+    def numeric(self, value):
+        return sa.cast(value, sa.Numeric) if self.dialect == "postgresql" else value
+
+    def integer(self, value):
+        if self.dialect == "postgresql":
+            return sa.cast(sa.func.trunc(sa.cast(value, sa.Numeric)), sa.Integer)
+        return sa.cast(value, sa.Integer)
+
+    def cast(self, value, kind: FormulaType):
+        return sa.cast(value, self._compiler.sa_type(kind))
+
+    def typed(self, value, kind: FormulaType):
+        return sa.type_coerce(value, self._compiler.sa_type(kind))
+
+    def case(self, whens, else_=None):
+        return sa.case(*whens, else_=else_)
+
+    def null(self):
+        return sa.null()
+
+    def literal(self, value, kind: FormulaType | None = None):
+        return self._compiler.literal(value, kind)
+
+    def truthy(self, value, kind: FormulaType):
+        return self._compiler.truthy(value, kind, self.node)
+
+    def compare(self, op: str, a, b, kind: str):
+        return self._compiler.compare(op, a, b, kind, self.node)
+
+    def is_constant(self, index: int) -> bool:
+        return id(self.node.args[index]) in self._compiler.constants
+
+    def constant(self, index: int):
+        return self._compiler.constants[id(self.node.args[index])]
+
+    def subquery(self, expression):
+        if self._subquery is None:
+            self.not_sql("not an aggregate over a collection")
+        return self._subquery(expression)
+
+
+class _SqlCompiler:
+    def __init__(self, compiled, alias, schema, dialect, me, today, now):
+        if dialect not in ("sqlite", "postgresql"):
+            raise FormulaError(E.NOT_SQL, f"unsupported SQL dialect {dialect!r}")
+        self.compiled = compiled
+        self.constants = compiled.constants
+        self.alias = alias
+        self.schema = schema
+        self.dialect = dialect
+        self.me = me
+        self.now = now or _dt.datetime.now()
+        self.today = today or self.now.date()
+        self.bound: dict[int, sa.FromClause] = {}
+
+    def not_sql(self, reason: str, node: Node) -> FormulaError:
+        return FormulaError(E.NOT_SQL, reason,
+                            self.compiled.parsed.sources.position(node.span),
+                            self.compiled.field)
+
+    def sa_type(self, kind: FormulaType | None):
+        name = kind.kind if kind is not None else "ANY"
+        if name in ("NUMBER", "MONEY"):
+            return sa.Numeric() if self.dialect == "postgresql" else sa.Float()
+        return {"TEXT": sa.String(), "BOOL": sa.Boolean(), "DATE": sa.Date(),
+                "DATETIME": sa.DateTime()}.get(name, sa.types.NullType())
+
+    # -- values -------------------------------------------------------------------
+    def literal(self, value, kind: FormulaType | None = None):
+        if value is None:
+            return sa.null()
+        if isinstance(value, Money):
+            value = value.amount
+        kind = kind or type_of_value(value)
+        if isinstance(value, bool):
+            return sa.literal(value, sa.Boolean())
+        if isinstance(value, (int, float)):
+            value = ops.to_number(value)
+        if isinstance(value, Decimal):
+            text = format(value, "f")
+            if value < 0:
+                text = f"({text})"
+            return sa.literal_column(text, self.sa_type(kind))
+        return sa.literal(value, self.sa_type(kind))
+
+    def compile(self, node: Node):
+        if id(node) in self.constants:
+            return self.literal(self.constants[id(node)], node.type)
+        method = getattr(self, "compile_" + type(node).__name__)
+        return method(node)
+
+    def compile_Literal(self, node: Literal):  # pragma: no cover - literals are constants
+        return self.literal(node.value, node.type)
+
+    def compile_ListNode(self, node: ListNode):
+        raise self.not_sql("a list is only usable after 'in'", node)
+
+    def compile_Path(self, node: Path):
+        ref: PathRef = node.ref
+        if ref.scope == "me":
+            value = me_value(self.me, ref.me_attr)
+            return self.literal(value, node.type if value is not None else None)
+        alias = self.scope_alias(ref.scope)
+        if not ref.steps:
+            return alias.c.id
+        *links, last = ref.steps
+        if last.info.type.kind == "RECORD":
+            return self.record_id(alias, list(ref.steps), node)
+        if not links:
+            return last.info.sql_value(alias)
+        target, conditions, created = self.walk_links(alias, links)
+        query = sa.select(last.info.sql_value(target)).where(*conditions)
+        return query.correlate_except(*created).scalar_subquery()
+
+    def scope_alias(self, scope):
+        if scope == "record":
+            return self.alias
+        return self.bound[scope.index]
+
+    def walk_links(self, alias, links: list[Step]):
+        conditions, created, current = [], [], alias
+        for step in links:
+            table = self.schema.table(step.info.target or step.info.type.table)
+            target = table.sql_table().alias()
+            conditions += [target.c.id == step.info.sql_link(current),
+                           target.c.deleted_at.is_(None)]
+            created.append(target)
+            current = target
+        return current, conditions, created
+
+    def record_id(self, alias, links: list[Step], node: Node):
+        target, conditions, created = self.walk_links(alias, links)
+        query = sa.select(target.c.id).where(*conditions)
+        return query.correlate_except(*created).scalar_subquery()
+
+    # -- operators ------------------------------------------------------------------
+    def compile_BinOp(self, node: BinOp):
+        left, right = node.left.type, node.right.type
+        if ANY in (left, right) or "ANY" in (left.kind, right.kind):
+            raise self.not_sql("values of unknown type are computed in Python", node)
+        a, b = self.compile(node.left), self.compile(node.right)
+        kinds = {left.kind, right.kind}
+        if "TEXT" in kinds:
+            return self.text_op(node, a, b)
+        if kinds & {"DATE", "DATETIME"}:
+            return self.date_op(node, a, b)
+        a, b = sa.func.coalesce(a, 0), sa.func.coalesce(b, 0)
+        if node.op in ("+", "-", "*"):
+            return {"+": a + b, "-": a - b, "*": a * b}[node.op]
+        return self.division(node, a, b)
+
+    def text_op(self, node: BinOp, a, b):
+        if node.op == "+":
+            return sa.func.coalesce(a, "").op("||")(sa.func.coalesce(b, ""))
+        text, count = (a, b) if node.left.type.kind == "TEXT" else (b, a)
+        if self.dialect == "sqlite":
+            return sa.func.cf_repeat(text, sa.func.coalesce(count, 0), type_=sa.String())
+        count = sa.cast(sa.func.trunc(sa.cast(sa.func.coalesce(count, 0), sa.Numeric)),
+                        sa.Integer)
+        return sa.func.repeat(sa.func.coalesce(text, ""), sa.func.greatest(count, 0))
+
+    def date_op(self, node: BinOp, a, b):
+        left, right = node.left.type.kind, node.right.type.kind
+        if "DATETIME" in (left, right) or node.op not in ("+", "-"):
+            raise self.not_sql("date-time arithmetic is computed in Python", node)
+        if left == right == "DATE":
+            if self.dialect == "sqlite":
+                return sa.cast(sa.func.julianday(a) - sa.func.julianday(b), sa.Integer)
+            return a - b
+        day, days = (a, b) if left == "DATE" else (b, a)
+        days = sa.func.coalesce(days, 0)
+        if node.op == "-":
+            days = -days
+        if self.dialect == "sqlite":
+            return sa.func.cf_add_days(day, days, type_=sa.Date())
+        return day + sa.cast(sa.func.trunc(sa.cast(days, sa.Numeric)), sa.Integer)
+
+    def division(self, node: BinOp, a, b):
+        if node.op == "**":
+            exponent = self.constants.get(id(node.right))
+            if not isinstance(exponent, Decimal):
+                raise self.not_sql("** with a computed exponent is computed in Python", node)
+            if self.dialect == "sqlite":
+                return sa.func.cf_power(a, b, type_=sa.Float())
+            return sa.func.power(sa.cast(a, sa.Numeric), b)
+        if self.dialect == "sqlite":
+            quotient = (a * 1.0) / sa.func.nullif(b, 0)
+            if node.op == "/":
+                return quotient
+            if node.op == "//":
+                return sa.func.cf_floor(quotient, type_=sa.Float())
+            return sa.func.cf_mod(a, b, type_=sa.Float())
+        a, b = sa.cast(a, sa.Numeric), sa.cast(b, sa.Numeric)
+        quotient = a / sa.func.nullif(b, 0)
+        if node.op == "/":
+            return quotient
+        if node.op == "//":
+            return sa.func.floor(quotient)
+        return a - b * sa.func.floor(quotient)
+
+    def compile_UnaryOp(self, node: UnaryOp):
+        operand = self.compile(node.operand)
+        if node.op == "not":
+            return sa.not_(self.truthy(operand, node.operand.type, node))
+        if node.operand.type.kind not in ("NUMBER", "MONEY", "EMPTY"):
+            raise self.not_sql("values of unknown type are computed in Python", node)
+        operand = sa.func.coalesce(operand, 0)
+        return -operand if node.op == "-" else operand
+
+    def compile_BoolOp(self, node: BoolOp):
+        parts = [self.truthy(self.compile(value), value.type, value) for value in node.values]
+        return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
+
+    def compile_IfExp(self, node: IfExp):
+        test = self.truthy(self.compile(node.test), node.test.type, node.test)
+        return sa.case((test, self.compile(node.body)), else_=self.compile(node.orelse))
+
+    def truthy(self, value, kind: FormulaType, node: Node):
+        name = kind.kind if kind is not None else "ANY"
+        if name == "BOOL":
+            return sa.func.coalesce(value, sa.false())
+        if name in ("NUMBER", "MONEY"):
+            return sa.func.coalesce(value, 0) != 0
+        if name == "TEXT":
+            return sa.func.coalesce(value, "") != ""
+        if name in ("DATE", "DATETIME", "RECORD"):
+            return value.is_not(None)
+        if name == "EMPTY":
+            return sa.false()
+        raise self.not_sql("a condition of unknown type is computed in Python", node)
+
+    def compile_Compare(self, node: Compare):
+        operands = [self.compile(operand) for operand in node.operands]
+        parts = []
+        for index, (op, kind) in enumerate(zip(node.ops, node.kinds)):
+            left, right = operands[index], node.operands[index + 1]
+            if op in ("in", "not in"):
+                items = [self.compile(item) for item in right.items]
+                found = sa.or_(sa.false(), *(self.compare("==", left, item, kind, node)
+                                              for item in items))
+                parts.append(found if op == "in" else sa.not_(found))
+            else:
+                parts.append(self.compare(op, left, operands[index + 1], kind, node))
+        return parts[0] if len(parts) == 1 else sa.and_(*parts)
+
+    def compare(self, op: str, a, b, kind: str, node: Node):
+        zero = {"NUMBER": 0, "MONEY": 0, "TEXT": "", "BOOL": sa.false()}.get(kind)
+        if zero is not None:
+            a, b = sa.func.coalesce(a, zero), sa.func.coalesce(b, zero)
+            return _OPERATORS[op](a, b)
+        if kind in ("DATE", "DATETIME", "RECORD"):
+            if op == "==":
+                return a.is_not_distinct_from(b)
+            if op == "!=":
+                return a.is_distinct_from(b)
+            return sa.func.coalesce(_OPERATORS[op](a, b), sa.false())
+        raise self.not_sql("comparing values of unknown type is computed in Python", node)
+
+    # -- calls ------------------------------------------------------------------------
+    def compile_Call(self, node: Call):
+        spec = node.spec
+        if spec.sql is None:
+            raise self.not_sql(f"{spec.name}() is computed in Python", node)
+        if node.mode == "aggregate":
+            return self.aggregate(node)
+        args = [self.compile(arg) for arg in node.args]
+        kwargs = {name: self.compile(value) for name, value in node.kwargs.items()}
+        return spec.sql(SqlCall(self, node), *args, **kwargs)
+
+    def aggregate(self, node: Call):
+        binding: Binding = node.binding
+        outer = self.scope_alias(binding.scope)
+        *links, collection = binding.prefix
+        owner = self.record_id(outer, links, node) if links else outer.c.id
+        table = self.schema.table(collection.info.target or collection.info.type.table)
+        element = table.sql_table().alias()
+        self.bound[binding.index] = element
+        conditions = [collection.info.sql_back(element) == owner, element.c.deleted_at.is_(None)]
+        value = self.compile(node.args[0])
+        where = node.kwargs.get("where")
+        if where is not None:
+            conditions.append(self.truthy(self.compile(where), where.type, where))
+
+        def subquery(expression):
+            query = sa.select(expression).select_from(element).where(*conditions)
+            return query.correlate_except(element).scalar_subquery()
+
+        return node.spec.sql(SqlCall(self, node, subquery), value)
+
+
+_OPERATORS = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+
+
+# -- SQLite ------------------------------------------------------------------------------
+def register_sqlite_functions(dbapi_connection, functions: FunctionRegistry | None = None):
+    """Register the ``cf_*`` functions on a ``sqlite3`` connection (call on connect)."""
+    from .functions import default_registry
+
+    for spec in functions or default_registry():
+        if not spec.sqlite:
+            continue
+        low, high = spec.arity()
+        narg = low if high == low else -1
+        date_params = [all(kind in ("DATE", "DATETIME") for kind in param.kinds)
+                       for param in spec.params if not param.keyword]
+        impl = spec.impl
+        if spec.kind == "aggregate":
+            def impl(*values, _impl=spec.impl):
+                return _impl(list(values))
+        dbapi_connection.create_function("cf_" + spec.key, narg,
+                                         _sqlite_wrapper(impl, date_params), deterministic=True)
+    dbapi_connection.create_function("cf_power", 2, _sqlite_wrapper(ops.power, []),
+                                     deterministic=True)
+    dbapi_connection.create_function("cf_repeat", 2, _sqlite_wrapper(ops.repeat, []),
+                                     deterministic=True)
+
+
+def _from_sqlite(value, is_date: bool):
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(format(value, ".15g"))
+    if is_date and isinstance(value, str):
+        try:
+            if len(value) <= 10:
+                return _dt.date.fromisoformat(value)
+            return _dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _to_sqlite(value):
+    if isinstance(value, Money):
+        value = value.amount
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 \
+            else float(value)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(" ")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def _sqlite_wrapper(impl, date_params: list[bool]):
+    def call(*args):
+        converted = [_from_sqlite(arg, index < len(date_params) and date_params[index])
+                     for index, arg in enumerate(args)]
+        try:
+            return _to_sqlite(impl(*converted))
+        except (FormulaError, ArithmeticError, ValueError, OverflowError):
+            return None
+    return call
