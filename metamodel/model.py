@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field as dc_field
+from functools import cached_property
 from typing import Any
 
 
@@ -50,20 +51,21 @@ class TableDef:
     def is_child(self) -> bool:
         return self.parent_field_id is not None
 
-    @property
+    @cached_property
     def fields(self) -> list[FieldDef]:
-        """Live fields in their order."""
+        """Live fields in their order (a snapshot's tables are not changed once loaded)."""
         return [f for f in self.all_fields if f.live]
+
+    @cached_property
+    def _live_by_name(self) -> dict[str, FieldDef]:
+        return {f.api_name: f for f in self.fields}
 
     @property
     def trashed_fields(self) -> list[FieldDef]:
         return [f for f in self.all_fields if not f.live]
 
     def field(self, api_name: str) -> FieldDef | None:
-        for f in self.all_fields:
-            if f.live and f.api_name == api_name:
-                return f
-        return None
+        return self._live_by_name.get(api_name)
 
     def field_by_id(self, field_id: int) -> FieldDef | None:
         for f in self.all_fields:

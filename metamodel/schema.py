@@ -8,6 +8,7 @@ plans the conversion; if values would not survive it is refused with the records
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -173,7 +174,7 @@ class SchemaService:
             snap = self.catalog.current(conn)
             table = snap.table(table_name)
             old = snap.field(table, field_name)
-            new = FieldDef(**{**old.__dict__})
+            new = dataclasses.replace(old, options=dict(old.options))
             if "label" in changes:
                 new.label = self._field_label(table, changes["label"], exclude=old.id)
             if "api_name" in changes and changes["api_name"] != old.api_name:
@@ -376,8 +377,8 @@ class SchemaService:
         ops = []
         if plan.changes_column:
             new_meta = MetaData()
-            new_table = TableDef(**{**table.__dict__, "all_fields": [new if f.id == old.id else f
-                                                                     for f in table.all_fields]})
+            new_table = dataclasses.replace(table, all_fields=[new if f.id == old.id else f
+                                                               for f in table.all_fields])
             rebuilt = build_sql_table(new_meta, new_table, self.registry)
             new_cols = [rebuilt.c[c.name] for c in ftype_new.columns(new)]
             values = {rid: ftype_new.to_db(v, new) for rid, v in plan.values.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access import Access
@@ -15,8 +15,8 @@ from ..errors import BadQuery, RecordNotFound, StaleVersion, ValidationFailed
 from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage import names
-from ..storage.platform_tables import cf_files
-from . import audit, counters
+from ..storage.platform_tables import cf_audit, cf_files
+from . import audit, bulk, counters
 from .output import RecordReader
 from .query import ListQuery, build_where, count, order_by, page_bounds
 from .validate import parse_input
@@ -208,11 +208,11 @@ class RecordService:
                       updated_by=actor.id, owner=actor.id)
         params = [{**self._to_db(table, v), **system} for v in batch]
         try:
-            ids = conn.execute(insert(sql).returning(sql.c.id, sort_by_parameter_order=True), params).scalars().all()
+            ids = bulk.insert_many(conn, sql, params)
         except IntegrityError as exc:
             raise self._integrity(table, exc) from None
-        audit.record_many(conn, [dict(table_id=table.id, record_id=i, action="create", user_id=actor.id,
-                                      changes={}, version=1, at=now) for i in ids])
+        bulk.executemany(conn, cf_audit, [dict(table_id=table.id, record_id=i, action="create",
+                                               user_id=actor.id, changes={}, version=1, at=now) for i in ids])
         return len(ids)
 
     def _check_refs_batch(self, conn, snap, table: TableDef, batch: list[dict]) -> dict:

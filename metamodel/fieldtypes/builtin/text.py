@@ -26,6 +26,7 @@ class TextType(FieldType):
     searchable = True
     filter_operators = EQUALITY_OPERATORS + TEXT_OPERATORS + EMPTY_OPERATORS
     default_max_length = 255
+    single_line = True  # trimmed, no line breaks (email, phone, URL and counters too)
     options_properties = {
         "max_length": {"type": "integer", "minimum": 1, "maximum": 10000},
         "pattern": {"type": "string", "maxLength": 500},
@@ -51,9 +52,12 @@ class TextType(FieldType):
                 raw = str(raw)
             else:
                 raise FieldValueError(f"expected text, got {type(raw).__name__}")
-        if "\n" in raw and self.key == "text":
+        if not self.single_line:
+            return raw
+        raw = raw.strip()
+        if "\n" in raw:
             raise FieldValueError("must be a single line")
-        return raw.strip() if self.key == "text" else raw
+        return raw
 
     def check(self, value, field):
         limit = field.opt("max_length", self.default_max_length)
@@ -83,6 +87,7 @@ class LongTextType(TextType):
     key = "long_text"
     label = "Long text"
     default_max_length = 100000
+    single_line = False
     sortable = True
     options_properties = {"max_length": {"type": "integer", "minimum": 1, "maximum": 1000000}}
 
@@ -96,8 +101,16 @@ class EmailType(TextType):
     default_max_length = 254
     options_properties = {}
 
+    _plain = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                        r"@(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.[A-Za-z]{2,63}$")
+
     def parse_value(self, raw, field):
         text = super().parse_value(raw, field)
+        if len(text) <= 254 and self._plain.match(text):
+            # the common ASCII case, checked by the same rules without the library's cost
+            local, domain = text.rsplit("@", 1)
+            if len(local) <= 64:
+                return f"{local}@{domain.lower()}"
         try:
             return validate_email(text, check_deliverability=False).normalized
         except EmailNotValidError as exc:
