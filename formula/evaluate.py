@@ -193,7 +193,8 @@ class _Compiler:
         return lambda env: env.slots[index]
 
     def compile_BinOp(self, node: BinOp) -> Fn:
-        operation = ops.ARITHMETIC[node.op]
+        operation = ops.static_operation(node.op, node.left.type.kind, node.right.type.kind,
+                                         node.type.kind)
         left, right = self.compile(node.left), self.compile(node.right)
         return self.guard(lambda env: operation(left(env), right(env)), node)
 

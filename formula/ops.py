@@ -216,6 +216,35 @@ def pos(a):
     return num(a)
 
 
+def static_operation(op: str, left_kind: str, right_kind: str, result_kind: str):
+    """The operation for operands of known kinds, so empties keep their type:
+    an empty date plus days is empty, empty text + empty text is ``""``."""
+    dates = ("DATE", "DATETIME")
+    if left_kind in dates or right_kind in dates:
+        if op == "-" and left_kind in dates and right_kind in dates:
+            return lambda a, b: days_between(b, a)
+        if op == "+":
+            first_is_date = left_kind in dates
+            return lambda a, b: _shift_or_empty(a if first_is_date else b,
+                                                b if first_is_date else a, 1)
+        if op == "-" and left_kind in dates:
+            return lambda a, b: _shift_or_empty(a, b, -1)
+    if result_kind == "TEXT":
+        if op == "+":
+            return lambda a, b: check_text(text(a) + text(b))
+        if op == "*":
+            if left_kind == "TEXT":
+                return lambda a, b: repeat(text(a), b)
+            return lambda a, b: repeat(text(b), a)
+    return ARITHMETIC[op]
+
+
+def _shift_or_empty(day, days, sign: int):
+    if day is None:
+        return None
+    return _date_shift(day, num(days), sign)
+
+
 ARITHMETIC = {"+": add, "-": sub, "*": mul, "/": div, "//": floordiv, "%": mod, "**": power}
 
 

@@ -330,7 +330,8 @@ class _SqlCompiler:
         raise self.not_sql("a condition of unknown type is computed in Python", node)
 
     def compile_Compare(self, node: Compare):
-        operands = [self.compile(operand) for operand in node.operands]
+        operands = [None if isinstance(operand, ListNode) else self.compile(operand)
+                    for operand in node.operands]
         parts = []
         for index, (op, kind) in enumerate(zip(node.ops, node.kinds)):
             left, right = operands[index], node.operands[index + 1]
