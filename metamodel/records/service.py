@@ -15,6 +15,7 @@ from ..errors import BadQuery, RecordNotFound, StaleVersion, ValidationFailed
 from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage import names
+from ..storage.platform_tables import cf_users
 from ..storage.platform_tables import cf_audit, cf_files
 from . import audit, bulk, counters
 from .output import RecordReader
@@ -219,9 +220,9 @@ class RecordService:
         """Bulk variant of the reference checks: one query per link or file field."""
         errors: dict = {}
         for f in table.fields:
-            if f.type not in ("link", "file", "image"):
+            if f.type not in ("link", "user", "file", "image"):
                 continue
-            wanted = {v[f.api_name] if f.type == "link" else v[f.api_name]["sha256"]
+            wanted = {v[f.api_name] if f.type in ("link", "user") else v[f.api_name]["sha256"]
                       for v in batch if v.get(f.api_name) is not None}
             if not wanted:
                 continue
@@ -230,6 +231,9 @@ class RecordService:
                 tsql = snap.sql_table(target)
                 stmt = select(tsql.c.id).where(tsql.c.id.in_(sorted(wanted)), tsql.c.deleted_at.is_(None))
                 label = target.label
+            elif f.type == "user":
+                stmt = select(cf_users.c.id).where(cf_users.c.id.in_(sorted(wanted)))
+                label = "user"
             else:
                 stmt = select(cf_files.c.sha256).where(cf_files.c.sha256.in_(sorted(wanted)))
                 label = "file"
@@ -298,6 +302,9 @@ class RecordService:
                 found = conn.execute(select(cf_files.c.sha256).where(cf_files.c.sha256 == value["sha256"])).first()
                 if found is None:
                     errors.setdefault(name, []).append("no uploaded file with this sha256; upload it first")
+            elif f.type == "user":
+                if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
+                    errors.setdefault(name, []).append(f"user #{value} does not exist")
             if f.opt("unique") and not bulk:
                 sql = snap.sql_table(table)
                 col = sql.c[names.column_name(f.id)]

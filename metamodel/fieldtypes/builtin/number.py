@@ -11,6 +11,9 @@ from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, ORDER_OPERATORS, FieldTy
 
 NUMBER_OPERATORS = EQUALITY_OPERATORS + ORDER_OPERATORS + EMPTY_OPERATORS
 _INT_LIMIT = 2**63 - 1
+#: Total digits of a decimal: SQLite stores it scaled in a 64-bit integer, so digits before
+#: and after the point share 18 places (the same limit on PostgreSQL keeps both alike).
+DECIMAL_DIGITS = 18
 
 
 def to_decimal(raw) -> Decimal:
@@ -91,9 +94,10 @@ class DecimalType(_Bounded):
 
     def parse_value(self, raw, field):
         value = to_decimal(raw)
-        if abs(value) >= Decimal(10) ** 18:
-            raise FieldValueError("number is too large (at most 18 digits before the point)")
         places = self.places(field)
+        if abs(value) >= Decimal(10) ** (DECIMAL_DIGITS - places):
+            raise FieldValueError(
+                f"number is too large (at most {DECIMAL_DIGITS - places} digits before the point)")
         quantized = value.quantize(Decimal(1).scaleb(-places))
         if quantized != value:
             raise FieldValueError(f"at most {places} digits after the decimal point (got {raw})")
