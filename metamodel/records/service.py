@@ -16,7 +16,7 @@ from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage import names
 from ..storage.platform_tables import cf_users
-from ..storage.platform_tables import cf_audit, cf_files
+from ..storage.platform_tables import cf_audit, cf_files, cf_users
 from . import audit, bulk, counters
 from .output import RecordReader
 from .query import ListQuery, build_where, count, order_by, page_bounds
@@ -302,6 +302,9 @@ class RecordService:
                 found = conn.execute(select(cf_files.c.sha256).where(cf_files.c.sha256 == value["sha256"])).first()
                 if found is None:
                     errors.setdefault(name, []).append("no uploaded file with this sha256; upload it first")
+            elif f.type == "user":
+                if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
+                    errors.setdefault(name, []).append(f"user #{value} does not exist")
             elif f.type == "user":
                 if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
                     errors.setdefault(name, []).append(f"user #{value} does not exist")
