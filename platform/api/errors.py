@@ -1,0 +1,148 @@
+"""THE mapping from error code to HTTP status, and the one error handler.
+
+Domain errors (``cardfile.metamodel.errors``, ``FormulaError``) carry a stable ``code``;
+this table alone decides their HTTP status. Every error under ``/api`` is rendered as
+``{"error": {"code", "message", "details"}}``; pages get the web error page instead.
+Bad input never produces a 500: an unexpected exception is logged and answered with
+``INTERNAL_ERROR``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from cardfile.formula.errors import CODES as FORMULA_CODES, FormulaError
+from cardfile.metamodel.errors import CardfileError
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[str, int] = {
+    # the request itself cannot be understood
+    "BAD_REQUEST": 400,
+    "BAD_JSON": 400,
+    "BAD_QUERY": 400,
+    # who is asking
+    "AUTHENTICATION_REQUIRED": 401,
+    "AUTHENTICATION_FAILED": 401,
+    "ACCESS_DENIED": 403,
+    "CSRF_FAILED": 403,
+    # what is asked for
+    "NOT_FOUND": 404,
+    "TABLE_NOT_FOUND": 404,
+    "FIELD_NOT_FOUND": 404,
+    "RECORD_NOT_FOUND": 404,
+    "METHOD_NOT_ALLOWED": 405,
+    # conflicts with the current state
+    "STALE_VERSION": 409,
+    "NAME_CLASH": 409,
+    # size limits
+    "REQUEST_TOO_LARGE": 413,
+    "FILE_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    # understood, but not acceptable
+    "VALIDATION_FAILED": 422,
+    "INVALID_DEFINITION": 422,
+    "RETYPE_WOULD_LOSE_VALUES": 422,
+    "UNSUPPORTED_CONVERSION": 422,
+    "UNKNOWN_FIELD_TYPE": 422,
+    "PACKAGE_INVALID": 422,
+    **{code: 422 for code in FORMULA_CODES},
+    # faults on our side
+    "ERROR": 500,
+    "DUPLICATE_FIELD_TYPE": 500,
+    "INTERNAL_ERROR": 500,
+}
+
+#: Error codes for HTTP errors raised by routing and request parsing (werkzeug).
+HTTP_CODES: dict[int, str] = {
+    400: "BAD_REQUEST", 401: "AUTHENTICATION_REQUIRED", 403: "ACCESS_DENIED", 404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+    500: "INTERNAL_ERROR",
+}
+
+UNMAPPED_STATUS = 400
+
+
+class ApiError(CardfileError):
+    """An error found by the HTTP layer itself (bad JSON, missing credentials, CSRF)."""
+
+    def __init__(self, code: str, message: str, details: Any = None):
+        if code not in STATUS:
+            raise ValueError(f"Error code {code!r} has no HTTP status in STATUS.")
+        super().__init__(message, details, code=code)
+
+
+def status_for(code: str) -> int:
+    status = STATUS.get(code)
+    if status is None:
+        log.warning("Error code %s has no HTTP status; answering %s", code, UNMAPPED_STATUS)
+        return UNMAPPED_STATUS
+    return status
+
+
+def envelope(code: str, message: str, details: Any = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
+
+
+def is_api_request() -> bool:
+    return request.blueprint == "api" or request.path == "/api" or request.path.startswith("/api/")
+
+
+HtmlRenderer = Callable[[int, str, str], Any]
+
+
+def register_error_handlers(app: Flask, render_page: HtmlRenderer) -> None:
+    """One handler per kind of failure; ``render_page(status, code, message)`` draws pages."""
+
+    def respond(status: int, code: str, message: str, details: Any = None, headers: dict | None = None):
+        if is_api_request():
+            response = jsonify(envelope(code, message, details))
+            response.status_code = status
+        else:
+            response = app.make_response(render_page(status, code, message))
+            response.status_code = status
+        for name, value in (headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.errorhandler(CardfileError)
+    def domain_error(exc: CardfileError):
+        status = status_for(exc.code)
+        headers = {"WWW-Authenticate": 'Bearer realm="cardfile"'} if status == 401 else None
+        return respond(status, exc.code, exc.message, exc.details, headers)
+
+    @app.errorhandler(FormulaError)
+    def formula_error(exc: FormulaError):
+        details = {"position": exc.position, "field": exc.field}
+        return respond(status_for(exc.code), exc.code, str(exc), details)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc  # redirects raised by routing (e.g. a missing trailing slash)
+        code = HTTP_CODES.get(exc.code) or (exc.name or "ERROR").upper().replace(" ", "_")
+        details: dict = {}
+        headers = {}
+        if exc.code == 405:
+            allowed = sorted(getattr(exc, "valid_methods", None) or [])
+            details = {"allowed": allowed}
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+        if exc.code == 413:
+            limit = request.max_content_length
+            details = {"limit": limit} if limit else {}
+        if exc.code == 404 and is_api_request():
+            message = f"There is no API endpoint at {request.path}."
+            details = {"path": request.path}
+        else:
+            message = exc.description or exc.name
+        return respond(exc.code, code, message, details, headers)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("Unexpected error on %s %s", request.method, request.path)
+        return respond(500, "INTERNAL_ERROR", "Something went wrong on the server; the error was logged.")

@@ -1,0 +1,88 @@
+"""Marshmallow schemas for the API's request envelopes (query strings and payload shapes).
+
+Record values are not validated here: the record service parses them through the field
+types, so the rules live in one place. These schemas also document the envelopes in the
+OpenAPI document (apispec's marshmallow plugin).
+"""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from cardfile.metamodel.errors import BadQuery, ValidationFailed
+from cardfile.metamodel.records.query import MAX_PER_PAGE, ListQuery, parse_filter
+
+
+class _Query(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class RecordListQuery(_Query):
+    filter = fields.List(fields.String(), load_default=list, metadata={
+        "description": "field:operator:value, repeatable (all must match); "
+                       "operators per field type are listed by GET /field-types."})
+    search = fields.String(load_default=None, metadata={"description": "Quick search over text fields."})
+    sort = fields.String(load_default=None, metadata={
+        "description": "Comma-separated field names; a leading '-' sorts descending, e.g. -amount,name."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    trashed = fields.Boolean(load_default=False, metadata={"description": "List the trash instead."})
+
+
+class TrashedQuery(_Query):
+    trashed = fields.Boolean(load_default=False)
+
+
+class PurgeQuery(_Query):
+    purge = fields.Boolean(load_default=False, metadata={
+        "description": "Drop an item that is already in the trash, for good."})
+
+
+class VersionQuery(_Query):
+    version = fields.Integer(load_default=None, metadata={
+        "description": "Refuse with 409 unless the record still has this version."})
+
+
+class FieldChangeQuery(_Query):
+    force = fields.Boolean(load_default=False, metadata={
+        "description": "Apply a retype even though some values would be emptied."})
+    dry_run = fields.Boolean(load_default=False, metadata={
+        "description": "Report what the change would do; write nothing."})
+
+
+class TokenRequest(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+def load_query(schema: Schema, args) -> dict:
+    """Query parameters through ``schema``; a bad parameter is 400 BAD_QUERY naming it."""
+    data = {}
+    for key in args:
+        field = schema.fields.get(key)
+        if field is not None:
+            data[key] = args.getlist(key) if isinstance(field, fields.List) else args.get(key)
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        name, problems = next(iter(exc.normalized_messages().items()))
+        message = problems[0] if isinstance(problems, list) else str(problems)
+        raise BadQuery(f"Query parameter {name!r}: {message}", {"parameters": exc.normalized_messages()}) from None
+
+
+def load_body(schema: Schema, body) -> dict:
+    """A request payload through ``schema``; problems are 422 with the fields named."""
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        messages = exc.normalized_messages()
+        raise ValidationFailed({k: v if isinstance(v, list) else [str(v)] for k, v in messages.items()}) from None
+
+
+def list_query(args) -> ListQuery:
+    params = load_query(RecordListQuery(), args)
+    return ListQuery(
+        filters=[parse_filter(text) for text in params["filter"]],
+        search=params["search"] or None,
+        sort=[part.strip() for part in (params["sort"] or "").split(",") if part.strip()],
+        page=params["page"], per_page=params["per_page"], trashed=params["trashed"])

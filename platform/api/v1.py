@@ -1,0 +1,25 @@
+"""The ``/api/v1`` blueprint: authentication, body limits, and the route modules."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from cardfile.platform.app.factory import get_runtime
+
+from .auth import authenticate
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: Endpoints whose bodies are file uploads (bounded by the upload limit, not the JSON one).
+UPLOAD_ENDPOINTS = {"api.upload_file"}
+
+
+@bp.before_request
+def _before():
+    if request.endpoint not in UPLOAD_ENDPOINTS:
+        request.max_content_length = get_runtime().settings.max_json_bytes
+    authenticate()
+
+
+# The route modules attach their views to ``bp``.
+from . import files, openapi, record_routes, schema_routes, tokens  # noqa: E402,F401
