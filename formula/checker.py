@@ -256,10 +256,10 @@ class _Checker:
             candidates.append("me")
         close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
         message = f"unknown field {name!r} in {table.name}"
-        if close:
-            message += " — did you mean " + " or ".join(repr(c) for c in close) + "?"
-        elif at_root and name in self.registry:
+        if at_root and name in self.registry:
             message = f"{name} is a function: call it as {name}(…)"
+        elif close:
+            message += " — did you mean " + " or ".join(repr(c) for c in close) + "?"
         return self.error(E.UNKNOWN_NAME, message, span)
 
     def bind(self, node: Path, index: int, scope, prefix: tuple[Step, ...], target: str):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from decimal import Decimal
@@ -156,7 +157,10 @@ def _syntax_error(exc: SyntaxError, source: str, sources: SourceMap, field) -> F
     offset = _char_offset_from_text(sources, exc.lineno or 1, exc.offset or 1)
     offset = min(offset, max(len(source) - 1, 0))
     message = (exc.msg or "invalid syntax").split(". Maybe")[0]
-    if "<>" in source:
+    if re.search(r"(^|[^\w.])if\s*\(", source):
+        message = "'if' is a keyword: write IF(condition, then, otherwise) in capitals, " \
+                  "or: then if condition else otherwise"
+    elif "<>" in source:
         message = "use != for 'not equal'"
     elif "&&" in source or "||" in source:
         message = "use 'and' / 'or' to combine conditions"
