@@ -72,7 +72,7 @@ def example_schema() -> MemorySchema:
         MemoryField("total", NUMBER, places=2), MemoryField("discount", NUMBER, places=2),
         MemoryField("price", money_type("EUR"), places=2, currency="EUR"),
         MemoryField("issued", DATE), MemoryField("due_date", DATE),
-        MemoryField("paid", BOOL),
+        MemoryField("paid", BOOL), MemoryField("qty", NUMBER, places=0),
         MemoryField("client", RECORD("clients"), target="clients"),
         MemoryField("lines", COLLECTION("lines"), target="lines"),
     )
@@ -87,7 +87,7 @@ def example_schema() -> MemorySchema:
 EXAMPLE_DATA = {
     "number": "INV-2026-0001", "status": "paid", "total": Decimal("120.50"), "discount": None,
     "price": Money(Decimal("100.00"), "EUR"), "issued": dt.date(2026, 1, 31),
-    "due_date": dt.date(2026, 3, 1), "paid": True,
+    "due_date": dt.date(2026, 3, 1), "paid": True, "qty": Decimal(3),
     "client": {"name": "Acme", "category": {"discount": Decimal(10)}},
     "lines": [
         {"amount": Decimal("100.00"), "vat": Decimal("20.00"), "qty": Decimal(2)},
