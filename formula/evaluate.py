@@ -79,7 +79,10 @@ def evaluate(
     if now is None:
         now = _dt.datetime.now()
     ctx = EvalContext(me, today or now.date(), now, rates, time.monotonic() + max_seconds)
-    return program(_Env(record, [None] * compiled.bindings, ctx))
+    try:
+        return program(_Env(record, [None] * compiled.bindings, ctx))
+    except FormulaError as exc:
+        raise at(exc, compiled.parsed.sources, compiled.tree.span, compiled.field) from None
 
 
 def me_value(me, attr: str):

@@ -129,7 +129,18 @@ AGREEING = [
     "sum(total, discount)", "me.id", "me.username", "me == 7",
     "me.team == \"north\"", "client.category.discount * total",
     "sum(lines.invoice.total)", "\"ab\" * 3", "status * qty",
+    "count(lines, where=lines.amount > avg(lines.amount))",
+    "sum(client.invoices.total, where=client.invoices.paid)",
 ]
+
+
+@pytest.mark.parametrize("source", [
+    "invoice.client.name", "sum(invoice.client.invoices.total)",
+    "amount / sum(invoice.lines.amount)", "count(invoice.lines, where=invoice.lines.qty > qty)",
+])
+def test_sql_paths_from_line_items(database, source):
+    store = fill_sample(sample_store(database))
+    assert_paths_agree(database, store, source, table="lines")
 
 
 @pytest.mark.parametrize("source", AGREEING)
