@@ -1,0 +1,405 @@
+"""The ``cardfile`` command line (click).
+
+Every command reads its settings from the environment (``CARDFILE_DATA_DIR``,
+``CARDFILE_DATABASE_URL``, … see ``cardfile.platform.settings``) and works on one
+``Runtime``. The CLI runs on the machine that holds the data, so it acts as the first
+active administrator for schema and user changes. A ``CardfileError`` is printed as
+``Error: message`` with exit code 1, never as a traceback. Reference: ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from cardfile.metamodel.actors import Actor
+from cardfile.metamodel.errors import CardfileError, NotFound
+from cardfile.metamodel.fieldtypes.registry import default_registry
+from cardfile.metamodel.packages import apply_package, installed_packages, load_package, validate_package
+from cardfile.metamodel.packages.demo import load_demo
+from cardfile.metamodel.packages.plan import plan_apply
+from cardfile.metamodel.packages.samples import resolve
+from cardfile.metamodel.runtime import Runtime, Settings, build_runtime
+from cardfile.metamodel.users import generate_password
+from cardfile.platform.settings import load_settings, secret_key
+
+DEFAULT_SAMPLE = "customer-accounting"
+
+
+class NotInitialised(CardfileError):
+    code = "NOT_INITIALISED"
+
+
+class AlreadyInitialised(CardfileError):
+    code = "ALREADY_INITIALISED"
+
+
+class CardfileGroup(click.Group):
+    """The top-level group: domain errors become ``Error: …`` and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CardfileError as exc:
+            raise click.ClickException(exc.message) from None
+        except OperationalError as exc:
+            raise click.ClickException(f"Cannot use the database: {exc.orig}") from None
+
+
+class Env:
+    """Settings from the environment and the runtime built from them, once per command."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._runtime: Runtime | None = None
+
+    @property
+    def database(self) -> str:
+        return make_url(self.settings.url).render_as_string(hide_password=True)
+
+    def database_exists(self) -> bool:
+        url = make_url(self.settings.url)
+        if url.get_backend_name() == "sqlite":
+            return bool(url.database) and url.database != ":memory:" and Path(url.database).exists()
+        return True
+
+    def build(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = build_runtime(self.settings)
+        return self._runtime
+
+    def initialised(self) -> bool:
+        return self.database_exists() and bool(self.build().users.list())
+
+    def runtime(self) -> Runtime:
+        """The runtime of an initialised installation, or a clear error."""
+        if not self.initialised():
+            raise NotInitialised(f"Cardfile is not initialised in {self.database}; run `cardfile init` first.")
+        return self.build()
+
+    def admin(self) -> Actor:
+        rt = self.runtime()
+        for user in rt.users.list():
+            if user["is_admin"] and user["is_active"]:
+                return rt.users.get(user["id"])
+        raise CardfileError("There is no active administrator; create one with `cardfile user add NAME --admin`.")
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.dispose()
+            self._runtime = None
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+@click.group(cls=CardfileGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cardfile", prog_name="cardfile")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Cardfile: self-hosted records for a small business.
+
+    Settings come from CARDFILE_* environment variables (data directory, database URL,
+    secret key); see docs/cli.md.
+    """
+    env = Env(load_settings())
+    ctx.obj = env
+    ctx.call_on_close(env.close)
+
+
+def main() -> None:
+    cli(prog_name="cardfile")
+
+
+# --- init, serve, run-local --------------------------------------------------------------
+@cli.command()
+@click.option("--sample", "package", metavar="NAME|PATH",
+              help=f"Apply a configuration package: a sample name ({DEFAULT_SAMPLE}) or a package directory.")
+@click.option("--demo/--no-demo", default=False, show_default=True,
+              help="Also load the package's demo data.")
+@click.option("--admin", "admin_name", default="admin", show_default=True, metavar="USERNAME",
+              help="Username of the administrator to create.")
+@pass_env
+def init(env: Env, package: str | None, demo: bool, admin_name: str) -> None:
+    """Create the data directory and database, and the administrator with a generated password."""
+    _initialise(env, package, demo, admin_name)
+
+
+def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> None:
+    if demo and not package:
+        raise click.UsageError("--demo needs --sample (demo data belongs to a configuration package).")
+    if env.initialised():
+        count = len(env.build().users.list())
+        raise AlreadyInitialised(
+            f"Cardfile is already initialised in {env.database} ({count} user(s)); nothing was changed. "
+            "Use `cardfile config apply` to change the configuration, or start with an empty data "
+            "directory or database.")
+    pkg, source = None, None
+    if package:
+        path, source = resolve(package)
+        pkg = validate_package(load_package(path), default_registry())
+    Path(env.settings.data_dir).mkdir(parents=True, exist_ok=True)
+    rt = env.build()
+    secret_key(env.settings)
+    password = generate_password()
+    admin = rt.users.create(admin_name, password, name="Administrator", is_admin=True, bootstrap=True)
+    lines = ["Cardfile initialised.",
+             f"  data directory: {Path(env.settings.data_dir).resolve()}",
+             f"  database:       {env.database}"]
+    try:
+        if pkg is not None:
+            report = apply_package(rt, admin, pkg, source=source)
+            created = sum(1 for c in report["changes"] if c["action"] == "create_table")
+            lines.append(f"  configuration:  {pkg.title} {pkg.version} ({created} tables)")
+            if demo:
+                result = load_demo(rt, admin, pkg)
+                lines.append(f"  demo data:      {result['total']} records (seed {result['seed']})")
+    finally:
+        click.echo("\n".join(lines))
+        click.echo("")
+        click.echo(f"  administrator:  {admin_name}")
+        click.echo(f"  password:       {password}")
+        click.echo(f"  The password is shown only this once; change it with `cardfile user passwd {admin_name}`.")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@pass_env
+def serve(env: Env, host: str, port: int) -> None:
+    """Run the development web server (one office PC; use gunicorn in production)."""
+    env.runtime()
+    env.close()
+    _serve(host, port)
+
+
+def _serve(host: str, port: int) -> None:
+    from werkzeug.serving import run_simple
+
+    from cardfile.platform.app.factory import create_app
+
+    app = create_app()
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Cardfile is running at http://{shown}:{port}/  (press Ctrl+C to stop)")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@cli.command("run-local")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--sample", "package", default=DEFAULT_SAMPLE, show_default=True, metavar="NAME|PATH",
+              help="Configuration package for a fresh installation.")
+@click.option("--admin", "admin_name", default="admin", show_default=True, metavar="USERNAME",
+              help="Administrator to create on a fresh installation.")
+@pass_env
+def run_local(env: Env, host: str, port: int, package: str, admin_name: str) -> None:
+    """Initialise on first use (sample configuration and demo data), then serve."""
+    if env.initialised():
+        click.echo(f"Using the existing installation in {env.database}.")
+        click.echo("Forgot the administrator's password? `cardfile user passwd USERNAME` sets a new one.")
+    else:
+        _initialise(env, package, True, admin_name)
+    click.echo("")
+    env.close()
+    _serve(host, port)
+
+
+# --- users -------------------------------------------------------------------------------
+@cli.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--admin", "is_admin", is_flag=True, help="Make the user an administrator.")
+@click.option("--name", default="", help="Full name shown in the app.")
+@click.option("--email", default=None, help="Email address (for reminders).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The password (asked for when left out).")
+@pass_env
+def user_add(env: Env, username: str, is_admin: bool, name: str, email: str | None, password: str) -> None:
+    """Create a user."""
+    actor = env.admin()
+    created = env.runtime().users.create(username, password, name=name, email=email, is_admin=is_admin, actor=actor)
+    click.echo(f"User {created.username} created (#{created.id}{', administrator' if is_admin else ''}).")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True,
+              help="The new password (asked for when left out).")
+@pass_env
+def user_passwd(env: Env, username: str, password: str) -> None:
+    """Set a user's password."""
+    env.runtime().users.set_password(username, password, trusted=True)
+    click.echo(f"Password of {username} changed.")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_env
+def user_list(env: Env, as_json: bool) -> None:
+    """List users."""
+    users = env.runtime().users.list()
+    if as_json:
+        click.echo(json.dumps(users, indent=2))
+        return
+    _table(["id", "username", "name", "admin", "active", "last login"],
+           [[u["id"], u["username"], u["name"], _yes(u["is_admin"]), _yes(u["is_active"]),
+             u["last_login_at"] or "never"] for u in users])
+
+
+# --- tokens ------------------------------------------------------------------------------
+@cli.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+@pass_env
+def token_create(env: Env, username: str, name: str) -> None:
+    """Create an API token for a user; the secret is printed once."""
+    rt = env.runtime()
+    owner = rt.users.by_username(username)
+    if owner is None:
+        raise NotFound(f"No user {username!r}.", {"username": username})
+    token_id, secret = rt.users.create_token(owner, name)
+    click.echo(f"Token #{token_id} ({name}) for {owner.username}:")
+    click.echo(secret)
+    click.echo("The secret is shown only this once; send it as `Authorization: Bearer <secret>`.")
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@pass_env
+def token_revoke(env: Env, token_id: int) -> None:
+    """Revoke an API token."""
+    env.runtime().users.revoke_token(token_id, trusted=True)
+    click.echo(f"Token #{token_id} revoked.")
+
+
+@token.command("list")
+@click.option("--user", "username", default=None, metavar="USERNAME", help="Only this user's tokens.")
+@pass_env
+def token_list(env: Env, username: str | None) -> None:
+    """List API tokens (never their secrets)."""
+    rt = env.runtime()
+    user_id = None
+    if username is not None:
+        owner = rt.users.by_username(username)
+        if owner is None:
+            raise NotFound(f"No user {username!r}.", {"username": username})
+        user_id = owner.id
+    _table(["id", "user", "name", "prefix", "created", "last used", "state"],
+           [[t["id"], t["username"], t["name"], t["prefix"] + "…", t["created_at"][:19],
+             (t["last_used_at"] or "never")[:19], "revoked" if t["revoked"] else "active"]
+            for t in rt.users.list_tokens(user_id)])
+
+
+# --- configuration packages --------------------------------------------------------------
+@cli.group()
+def config() -> None:
+    """Validate and apply configuration packages."""
+
+
+@config.command("validate")
+@click.argument("package", metavar="PATH")
+def config_validate(package: str) -> None:
+    """Check a package (files, schemas, types, options, links) without a database."""
+    path, _source = resolve(package)
+    pkg = validate_package(load_package(path), default_registry())
+    fields = sum(len(t.spec["fields"]) for t in pkg.tables)
+    click.echo(f"OK: {pkg.name} {pkg.version} ({pkg.title}): {len(pkg.tables)} tables, {fields} fields"
+               + (", demo data" if pkg.demo is not None else "") + ".")
+
+
+@config.command("apply")
+@click.argument("package", metavar="PATH")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--allow-destructive", is_flag=True,
+              help="Also apply changes that empty values which do not convert.")
+@pass_env
+def config_apply(env: Env, package: str, dry_run: bool, allow_destructive: bool) -> None:
+    """Apply a package to the database: an upgrade that keeps data.
+
+    PATH is a package directory or the name of a sample (customer-accounting).
+    """
+    path, source = resolve(package)
+    pkg = load_package(path)
+    rt, actor = env.runtime(), env.admin()
+    if dry_run:
+        plan = plan_apply(rt, pkg, actor)
+        _print_changes([c.to_dict() for c in plan.changes], plan.notices)
+        click.echo(f"Dry run: {len(plan.changes)} change(s) would be applied; nothing was changed.")
+        if plan.destructive and not allow_destructive:
+            click.echo("Destructive changes need --allow-destructive.")
+        return
+    report = apply_package(rt, actor, pkg, allow_destructive=allow_destructive, source=source)
+    _print_changes(report["changes"], report["notices"])
+    if report["applied"]:
+        click.echo(f"{pkg.name} {pkg.version}: {report['applied']} change(s) applied.")
+    else:
+        click.echo(f"{pkg.name} {pkg.version}: nothing to change (0 changes).")
+
+
+def _print_changes(changes: list[dict], notices: list[str]) -> None:
+    for change in changes:
+        click.echo(f"  {change['description']}")
+    for notice in notices:
+        click.echo(f"  kept: {notice}")
+
+
+# --- demo data ---------------------------------------------------------------------------
+@cli.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("load")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the package's); same seed, same data.")
+@click.option("--package", default=None, metavar="NAME|PATH",
+              help="Package whose demo.yaml to use (default: the package applied to this database).")
+@pass_env
+def demo_load(env: Env, seed: int | None, package: str | None) -> None:
+    """Fill the package's empty tables with deterministic demo records."""
+    rt, actor = env.runtime(), env.admin()
+    if package is None:
+        applied = installed_packages(rt)
+        if len(applied) != 1:
+            names = ", ".join(p["name"] for p in applied) or "none"
+            raise CardfileError(f"Say which package's demo data to load with --package (applied: {names}).")
+        package = applied[0]["source"]
+    path, _source = resolve(package)
+    pkg = load_package(path)
+    result = load_demo(rt, actor, pkg, seed=seed)
+    for name, count in result["tables"].items():
+        click.echo(f"  {name}: {count}")
+    click.echo(f"Loaded {result['total']} demo records (seed {result['seed']}).")
+
+
+# --- output helpers ----------------------------------------------------------------------
+def _yes(value) -> str:
+    return "yes" if value else "no"
+
+
+def _table(headers: list[str], rows: list[list]) -> None:
+    if not rows:
+        click.echo("(none)")
+        return
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m cardfile.platform.cli`
+    sys.exit(main())
