@@ -26,6 +26,18 @@ class Access:
             raise AccessDenied(f"You may not change the design of {table.label!r}.",
                                {"table": table.api_name, "action": action})
 
+    def row_clause(self, actor: Actor, table: TableDef, sql_table):
+        """An extra WHERE clause limiting the rows ``actor`` may read (None: all rows).
+
+        Every read path of the record service (lists, cards, counts, aggregates, exports,
+        link pickers) adds it, so a row scope is enforced in one place.
+        """
+        return None
+
+    def readable_fields(self, actor: Actor, table: TableDef) -> list:
+        """The live fields ``actor`` may see; hidden fields never leave the service."""
+        return table.fields
+
     def check_design(self, actor: Actor | None) -> None:
         actor = self.require_active(actor)
         if not actor.is_admin:
