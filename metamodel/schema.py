@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import Any
 
 import jsonschema
@@ -228,6 +229,9 @@ class SchemaService:
             if table.field(field.api_name) is not None:
                 raise NameClash(f"Field {field.api_name!r} exists again in {table.label!r}; rename it first.",
                                 {"api_name": field.api_name})
+            if any(f.label.casefold() == field.label.casefold() for f in table.fields):
+                raise NameClash(f"A field labelled {field.label!r} exists again in {table.label!r}; rename it first.",
+                                {"label": field.label})
             conn.execute(update(cf_fields).where(cf_fields.c.id == field.id).values(deleted_at=None))
             if field.type == "lines":
                 conn.execute(update(cf_tables).where(cf_tables.c.id == field.options["table_id"])
@@ -281,7 +285,7 @@ class SchemaService:
         table = snap.tables[table_id]
         label = self._field_label(table, spec.get("label"))
         api_name = (self._field_api_name(table, spec["api_name"]) if spec.get("api_name")
-                    else make_api_name(label, {f.api_name for f in table.fields}, "field"))
+                    else make_api_name(label, {f.api_name for f in table.all_fields}, "field"))
         type_key = spec.get("type")
         if not isinstance(type_key, str):
             raise InvalidDefinition("A field needs a type.", {"field": api_name, "known": self.registry.keys()})
@@ -391,10 +395,18 @@ class SchemaService:
             new_idx = field_indexes(table, new, self.registry)
             if old_idx != [i.name for i in new_idx] or old.opt("unique") != new.opt("unique"):
                 ops.append(ddl.ReplaceIndexes(sql_table, old_idx, new_idx))
+        duplicates = _duplicates(ftype_new, new, plan.values) if new.opt("unique") else []
         report = {"records": len(rows), "losses": losses[:MAX_LOSSES_SHOWN], "lost": len(losses),
-                  "operations": [op.describe() for op in ops], "dry_run": dry_run, "forced": force}
+                  "operations": [op.describe() for op in ops], "dry_run": dry_run, "forced": force,
+                  "duplicates": duplicates[:MAX_LOSSES_SHOWN]}
         if dry_run:
             return report
+        if duplicates:
+            shown = "; ".join(f"{d['value']!r} in #{', #'.join(map(str, d['ids']))}" for d in duplicates[:5])
+            raise InvalidDefinition(
+                f"{old.label!r} cannot be unique: {len(duplicates)} value(s) repeat ({shown}"
+                + ("…" if len(duplicates) > 5 else "") + "). Make them unique first.",
+                {"field": old.api_name, "duplicates": duplicates[:MAX_LOSSES_SHOWN]})
         if losses and not force:
             shown = ", ".join(f"#{l['id']} ({l['value']!r}: {l['reason']})" for l in losses[:5])
             raise RetypeWouldLoseValues(
@@ -457,11 +469,26 @@ class SchemaService:
 
     def _field_api_name(self, table: TableDef, name, exclude: int | None = None) -> str:
         check_api_name(name)
-        for f in table.fields:
+        for f in table.all_fields:  # a trashed field keeps its name until purged
             if f.id != exclude and f.api_name == name:
-                raise NameClash(f"Table {table.label!r} already has a field with API name {name!r}.",
+                raise NameClash(f"Table {table.label!r} already has a field with API name {name!r}"
+                                + (" (in the trash)" if not f.live else "") + ".",
                                 {"table": table.api_name, "api_name": name})
         return name
+
+
+def _duplicates(ftype, field: FieldDef, values: dict) -> list[dict]:
+    """Values held by more than one record (they would break a unique index)."""
+    groups: dict[str, list[int]] = {}
+    shown: dict[str, Any] = {}
+    for record_id, value in values.items():
+        if value is None:
+            continue
+        out = ftype.to_json(value, field)
+        key = json.dumps(out, sort_keys=True, default=str)
+        groups.setdefault(key, []).append(record_id)
+        shown[key] = out
+    return [{"value": shown[k], "ids": sorted(ids)} for k, ids in groups.items() if len(ids) > 1]
 
 
 def _require_dict(value, what: str) -> dict:

@@ -1,7 +1,8 @@
 """Retype conversions: plan which values survive a change of field type.
 
 Lookup is deterministic: same type (options only), then the declared pairs below. A
-value *survives* when it converts and converting it back gives the same value; every
+value *survives* when it converts and converting it back gives the same value (from a
+text-like type: when the text parses into the new type); every
 other record is listed in the plan, and the record service refuses the change with that
 list unless forced (forced: values that do not survive become empty).
 """
@@ -69,6 +70,10 @@ def convert_value(registry: FieldTypeRegistry, old: FieldDef, new: FieldDef, val
     if value is None:
         return None
     converted = dst.parse(_carry(src, value, old, new.type in TEXTLIKE), new)
+    if old.type in TEXTLIKE and converted is not None:
+        # text is only a spelling: "10" as a decimal is 10.00, "31.12.2024" a date; what
+        # parses (options included: length, places, choices) survives
+        return converted
     back = src.parse(_carry(dst, converted, new, old.type in TEXTLIKE), old) if converted is not None else None
     if back != value:
         shown = dst.to_text(converted, new) if converted is not None else "(empty)"

@@ -52,6 +52,10 @@ class ExactDecimal(TypeDecorator):
     def python_type(self):
         return Decimal
 
+    def __repr__(self) -> str:
+        # the places are part of the type: a retype compares reprs to decide on a rewrite
+        return f"ExactDecimal({self.places})"
+
 
 class UtcDateTime(TypeDecorator):
     """Timestamps stored as naive UTC, returned as aware UTC datetimes."""
