@@ -13,6 +13,11 @@ from .schemas import TrashedQuery, VersionQuery, list_query, load_query
 from .v1 import bp
 
 
+def _id(raw: str):
+    """A numeric path segment as an int; anything else goes on as text (the service answers 404)."""
+    return int(raw) if raw.isdigit() else raw
+
+
 def _with_etag(record: dict, status: int = 200):
     response = jsonify(record)
     response.status_code = status
@@ -47,7 +52,7 @@ def bulk_create_records(table):
 @bp.get("/tables/<table>/records/<record_id>")
 def get_record(table, record_id):
     trashed = load_query(TrashedQuery(), request.args)["trashed"]
-    return _with_etag(get_runtime().records.get(current_actor(), table, record_id, trashed=trashed))
+    return _with_etag(get_runtime().records.get(current_actor(), table, _id(record_id), trashed=trashed))
 
 
 @bp.patch("/tables/<table>/records/<record_id>")
@@ -58,7 +63,7 @@ def update_record(table, record_id):
     if version is not None and data.get("version") is not None and str(data["version"]) != str(version):
         raise BadQuery("The body's version and the If-Match header disagree.",
                        {"version": data["version"], "if_match": version})
-    record = get_runtime().records.update(current_actor(), table, record_id, data, version=version)
+    record = get_runtime().records.update(current_actor(), table, _id(record_id), data, version=version)
     return _with_etag(record)
 
 
@@ -67,17 +72,17 @@ def delete_record(table, record_id):
     version = load_query(VersionQuery(), request.args)["version"]
     if version is None:
         version = if_match_version()
-    return get_runtime().records.delete(current_actor(), table, record_id, version=version)
+    return get_runtime().records.delete(current_actor(), table, _id(record_id), version=version)
 
 
 @bp.post("/tables/<table>/records/<record_id>/restore")
 def restore_record(table, record_id):
-    return get_runtime().records.restore(current_actor(), table, record_id)
+    return get_runtime().records.restore(current_actor(), table, _id(record_id))
 
 
 @bp.get("/tables/<table>/records/<record_id>/history")
 def record_history(table, record_id):
-    return {"history": get_runtime().records.history(current_actor(), table, record_id)}
+    return {"history": get_runtime().records.history(current_actor(), table, _id(record_id))}
 
 
 def if_match_version() -> int | None:
