@@ -41,7 +41,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="cardfile_session",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; login rotates it
-        JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False
     app.config.update(flask_config)
