@@ -27,6 +27,11 @@ def insert_many(conn, table: Table, params: list[dict]) -> list[int]:
 
 
 def executemany(conn, table: Table, params: list[dict]) -> None:
+    if not params:
+        return
+    if conn.dialect.name != "sqlite":  # named parameters there; psycopg batches them itself
+        conn.execute(insert(table), params)
+        return
     keys = list(params[0])
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
     order = list(compiled.positiontup)

@@ -131,7 +131,7 @@ class MultiChoiceType(_ChoiceOptions, FieldType):
     filter_operators = ("has", "has_not") + EMPTY_OPERATORS
 
     def sql_type(self, field):
-        return JSON()
+        return JSON(none_as_null=True)  # empty is SQL NULL, not JSON null: is_empty finds it
 
     def parse_value(self, raw, field):
         items = raw if isinstance(raw, (list, tuple)) else _as_list(raw) if isinstance(raw, str) else None

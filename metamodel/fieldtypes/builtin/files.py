@@ -27,7 +27,7 @@ class FileType(FieldType):
     options_properties = {"max_size": {"type": "integer", "minimum": 1}}
 
     def sql_type(self, field):
-        return JSON()
+        return JSON(none_as_null=True)  # empty is SQL NULL, not JSON null: is_empty finds it
 
     def parse_value(self, raw, field):
         if not isinstance(raw, dict) or not _SHA.match(str(raw.get("sha256", ""))):
