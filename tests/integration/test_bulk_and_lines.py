@@ -1,0 +1,147 @@
+"""Bulk create (all or nothing) and line items saved inside the parent's transaction."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from cardfile.metamodel.errors import ValidationFailed
+from cardfile.metamodel.records.query import ListQuery
+
+
+@pytest.fixture
+def invoices(runtime, admin, make_table):
+    make_table("Products", [("Name", "text")], api_name="products")
+    products = [runtime.records.create(admin, "products", {"name": n})["id"] for n in ("Стол", "Chair")]
+    make_table("Invoices", [
+        ("Number", "counter", {"pattern": "INV-{####}"}), ("Client", "text", {"required": True}),
+        ("Lines", "lines", {"fields": [
+            {"label": "Product", "type": "link", "options": {"target": "products"}},
+            {"label": "Qty", "type": "integer", "options": {"min": 1, "required": True}},
+            {"label": "Price", "type": "money"}]}),
+    ], api_name="invoices")
+    return products
+
+
+def child_rows(runtime, parent_id, include_trashed=False):
+    snap = runtime.schema.snapshot()
+    field = snap.table("invoices").field("lines")
+    child = snap.child_table(field)
+    sql = snap.sql_table(child)
+    stmt = sa.select(sql.c.id, sql.c.position, sql.c.deleted_at).where(sql.c.parent_id == parent_id)
+    if not include_trashed:
+        stmt = stmt.where(sql.c.deleted_at.is_(None))
+    with runtime.engine.connect() as conn:
+        return conn.execute(stmt.order_by(sql.c.position)).all()
+
+
+def test_bulk_create_is_all_or_nothing(runtime, admin, make_table):
+    make_table("People", [("Name", "text", {"required": True}), ("Age", "integer", {"min": 0}),
+                          ("Code", "counter", {"pattern": "P-{#####}"})], api_name="people")
+    rows = [{"name": f"Person {i}", "age": i % 90} for i in range(1000)]
+    rows[736] = {"name": "Bad", "age": "old"}
+    with pytest.raises(ValidationFailed) as info:
+        runtime.records.bulk_create(admin, "people", rows, batch_size=100)
+    assert "row 737" in info.value.message and "nothing was saved" in info.value.message
+    assert list(info.value.errors) == ["row 737.age"]
+    assert runtime.records.list(admin, "people")["total"] == 0
+    rows[736] = {"name": "Good", "age": 1}
+    rows[999] = {"age": 5}
+    with pytest.raises(ValidationFailed) as info:
+        runtime.records.bulk_create(admin, "people", rows, batch_size=100)
+    assert list(info.value.errors) == ["row 1000.name"]
+    assert runtime.records.list(admin, "people")["total"] == 0
+    rows[999] = {"name": "Last"}
+    assert runtime.records.bulk_create(admin, "people", rows, batch_size=100) == {"created": 1000}
+    page = runtime.records.list(admin, "people", ListQuery(sort=["code"], per_page=500))
+    assert page["total"] == 1000
+    assert page["records"][0]["code"] == "P-00001"
+    assert runtime.records.create(admin, "people", {"name": "After"})["code"] == "P-01001"
+
+
+def test_bulk_create_checks_links_and_unique_values(runtime, admin, make_table):
+    make_table("Cities", [("Name", "text")], api_name="cities")
+    city = runtime.records.create(admin, "cities", {"name": "Berlin"})["id"]
+    make_table("People", [("Name", "text", {"unique": True}), ("City", "link", {"target": "cities"})],
+               api_name="people")
+    with pytest.raises(ValidationFailed) as info:
+        runtime.records.bulk_create(admin, "people", [{"name": "a", "city": city}, {"name": "b", "city": 404}])
+    assert "404" in str(info.value.errors)
+    with pytest.raises(ValidationFailed):
+        runtime.records.bulk_create(admin, "people", [{"name": "a"}, {"name": "a"}])
+    assert runtime.records.list(admin, "people")["total"] == 0
+    runtime.records.bulk_create(admin, "people", [{"name": "a", "city": city}, {"name": "b"}])
+    assert runtime.records.list(admin, "people")["total"] == 2
+
+
+def test_lines_are_added_updated_removed_and_reordered(runtime, admin, invoices):
+    table, chair = invoices
+    inv = runtime.records.create(admin, "invoices", {"client": "Acme", "lines": [
+        {"product": table, "qty": 1, "price": "100"}, {"product": chair, "qty": 4, "price": "25"},
+        {"qty": 2, "price": "5"}]})
+    first, second, third = (line["id"] for line in inv["lines"])
+    updated = runtime.records.update(admin, "invoices", inv["id"], {"lines": [
+        {"id": third, "qty": 3}, {"id": first}, {"product": chair, "qty": 1, "price": "30"}]}, version=1)
+    got = [(line["id"], line["position"], line["qty"], line["price"]["amount"]) for line in updated["lines"]]
+    new_id = got[2][0]
+    assert got == [(third, 1, 3, "5.00"), (first, 2, 1, "100.00"), (new_id, 3, 1, "30.00")]
+    assert updated["lines"][0]["product"] is None
+    assert updated["lines"][2]["product"] == {"id": chair, "display": "Chair"}
+    assert [r.id for r in child_rows(runtime, inv["id"])] == [third, first, new_id]
+    trashed = [r for r in child_rows(runtime, inv["id"], include_trashed=True) if r.deleted_at is not None]
+    assert [r.id for r in trashed] == [second]
+    history = runtime.records.history(admin, "invoices", inv["id"])
+    assert history[1]["changes"] == {"lines": [3, 3]}
+    emptied = runtime.records.update(admin, "invoices", inv["id"], {"lines": []}, version=2)
+    assert emptied["lines"] == [] and child_rows(runtime, inv["id"]) == []
+
+
+def test_a_bad_line_aborts_the_whole_save(runtime, admin, invoices):
+    table, _ = invoices
+    with pytest.raises(ValidationFailed) as info:
+        runtime.records.create(admin, "invoices", {"client": "Acme", "lines": [
+            {"product": table, "qty": 1}, {"product": 999, "qty": 0}]})
+    assert set(info.value.errors) == {"lines[2].product", "lines[2].qty"}
+    assert runtime.records.list(admin, "invoices")["total"] == 0
+    assert child_rows(runtime, None) == []
+    inv = runtime.records.create(admin, "invoices", {"client": "Acme", "lines": [{"qty": 1}, {"qty": 2}]})
+    assert inv["number"] == "INV-0001"  # the failed save took no number
+    a, b = (line["id"] for line in inv["lines"])
+    with pytest.raises(ValidationFailed) as info:
+        runtime.records.update(admin, "invoices", inv["id"], {"client": "Changed", "lines": [
+            {"id": b, "qty": 5}, {"id": a, "qty": "many"}]}, version=1)
+    assert list(info.value.errors) == ["lines[2].qty"]
+    with pytest.raises(ValidationFailed) as info:
+        runtime.records.update(admin, "invoices", inv["id"], {"lines": [{"id": 12345, "qty": 1}]}, version=1)
+    assert "does not belong" in info.value.errors["lines[1].id"][0]
+    got = runtime.records.get(admin, "invoices", inv["id"])
+    assert (got["client"], got["version"]) == ("Acme", 1)
+    assert [(line["id"], line["qty"], line["position"]) for line in got["lines"]] == [(a, 1, 1), (b, 2, 2)]
+    assert len(child_rows(runtime, inv["id"], include_trashed=True)) == 2
+
+
+def test_lines_of_another_record_cannot_be_taken(runtime, admin, invoices):
+    one = runtime.records.create(admin, "invoices", {"client": "A", "lines": [{"qty": 1}]})
+    two = runtime.records.create(admin, "invoices", {"client": "B", "lines": [{"qty": 2}]})
+    with pytest.raises(ValidationFailed):
+        runtime.records.update(admin, "invoices", two["id"], {"lines": [{"id": one["lines"][0]["id"], "qty": 9}]},
+                               version=1)
+    assert runtime.records.get(admin, "invoices", one["id"])["lines"][0]["qty"] == 1
+
+
+def test_stale_update_with_lines_writes_no_line(runtime, admin, invoices):
+    from cardfile.metamodel.errors import StaleVersion
+    inv = runtime.records.create(admin, "invoices", {"client": "A", "lines": [{"qty": 1}]})
+    runtime.records.update(admin, "invoices", inv["id"], {"client": "B"}, version=1)
+    with pytest.raises(StaleVersion):
+        runtime.records.update(admin, "invoices", inv["id"], {"lines": [{"qty": 7}]}, version=1)
+    assert [line["qty"] for line in runtime.records.get(admin, "invoices", inv["id"])["lines"]] == [1]
+    assert len(child_rows(runtime, inv["id"], include_trashed=True)) == 1
+
+
+def test_trashing_a_lines_field_hides_and_restores_the_lines(runtime, admin, invoices):
+    inv = runtime.records.create(admin, "invoices", {"client": "A", "lines": [{"qty": 1}, {"qty": 2}]})
+    runtime.schema.delete_field(admin, "invoices", "lines")
+    assert "lines" not in runtime.records.get(admin, "invoices", inv["id"])
+    runtime.schema.restore_field(admin, "invoices", "lines")
+    assert [line["qty"] for line in runtime.records.get(admin, "invoices", inv["id"])["lines"]] == [1, 2]
