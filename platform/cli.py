@@ -252,7 +252,7 @@ def user_list(env: Env, as_json: bool) -> None:
         return
     _table(["id", "username", "name", "admin", "active", "last login"],
            [[u["id"], u["username"], u["name"], _yes(u["is_admin"]), _yes(u["is_active"]),
-             u["last_login_at"] or "never"] for u in users])
+             _when(u["last_login_at"])] for u in users])
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -299,8 +299,8 @@ def token_list(env: Env, username: str | None) -> None:
             raise NotFound(f"No user {username!r}.", {"username": username})
         user_id = owner.id
     _table(["id", "user", "name", "prefix", "created", "last used", "state"],
-           [[t["id"], t["username"], t["name"], t["prefix"] + "…", t["created_at"][:19],
-             (t["last_used_at"] or "never")[:19], "revoked" if t["revoked"] else "active"]
+           [[t["id"], t["username"], t["name"], t["prefix"] + "…", _when(t["created_at"]),
+             _when(t["last_used_at"]), "revoked" if t["revoked"] else "active"]
             for t in rt.users.list_tokens(user_id)])
 
 
@@ -388,6 +388,10 @@ def demo_load(env: Env, seed: int | None, package: str | None) -> None:
 # --- output helpers ----------------------------------------------------------------------
 def _yes(value) -> str:
     return "yes" if value else "no"
+
+
+def _when(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else "never"
 
 
 def _table(headers: list[str], rows: list[list]) -> None:
