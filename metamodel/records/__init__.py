@@ -6,6 +6,9 @@
     counters.py  counter values, incremented inside the record's own transaction
     audit.py     field-level change log (who, when, old -> new)
     output.py    values -> JSON, with link and user display values resolved in batches
+    aggregate.py GROUP BY over readable rows and fields (pivot reports); date parts in SQL
+    stream.py    exports: rows in batches through a server-side cursor; lookups by key text
+    batch.py     imports: many creates/updates all-or-nothing, journaled in cf_imports, revert
 
 Every public method takes the acting user first and checks access before anything else.
 """

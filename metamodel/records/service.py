@@ -17,7 +17,7 @@ from ..model import TableDef
 from ..storage import names
 from ..storage.platform_tables import cf_users
 from ..storage.platform_tables import cf_audit, cf_files, cf_users
-from . import audit, bulk, counters
+from . import aggregate, audit, bulk, counters, stream
 from .output import RecordReader
 from .query import ListQuery, build_where, count, order_by, page_bounds
 from .validate import parse_input
@@ -153,6 +153,20 @@ class RecordService:
                     message=f"{len(row_errors)} row(s) are not valid; nothing was saved. "
                             f"First: row {first}, {field}: {messages[0]}")
             return {"created": inserted}
+
+    # --- aggregates and streams (aggregate.py, stream.py) ------------------------------
+    def aggregate(self, actor: Actor, table_name: str, spec: "aggregate.AggregateSpec") -> "aggregate.AggregateResult":
+        """One GROUP BY over the rows ``actor`` may read (pivot reports)."""
+        return aggregate.aggregate(self, actor, table_name, spec)
+
+    def iter_rows(self, actor: Actor, table_name: str, q: ListQuery | None = None,
+                  batch: int = stream.DEFAULT_BATCH, action: str = "read") -> "stream.RowStream":
+        """Readable fields of every matching row, in batches, in constant memory (exports)."""
+        return stream.open_stream(self, actor, table_name, q or ListQuery(), batch, action)
+
+    def lookup(self, actor: Actor, table_name: str, field_name: str | None, texts: list) -> dict:
+        """Folded text -> ids of records whose key field (default: display field) matches."""
+        return stream.lookup(self, actor, table_name, field_name, texts)
 
     # --- internals ------------------------------------------------------------------
     def _table(self, conn, name: str) -> tuple[Snapshot, TableDef]:

@@ -98,3 +98,33 @@ cf_files = Table(
     Column("content_type", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+cf_reports = Table(
+    "cf_reports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("table_name", String(64), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("owner_id", Integer, ForeignKey("cf_users.id"), nullable=True),
+    Column("shared", Boolean, nullable=False, default=False),
+    Column("package", String(64), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_cf_reports_owner", "owner_id"),
+)
+
+cf_imports = Table(
+    "cf_imports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=True),
+    Column("source", String(255), nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("created_count", Integer, nullable=False),
+    Column("updated_count", Integer, nullable=False),
+    Column("created_ids", JSON, nullable=False),
+    Column("updated", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("reverted_at", UtcDateTime, nullable=True),
+)

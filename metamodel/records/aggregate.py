@@ -1,0 +1,276 @@
+"""Aggregates over a user table: one SQL ``GROUP BY``, rows never loaded into Python.
+
+    AggregateSpec   groups (field paths, optional date part) + measures + a ListQuery filter
+    run_aggregate   resolve paths -> joins, build the SELECT … GROUP BY, fetch the groups,
+                    label them (links and users by display value, choices by label)
+
+A path is ``field`` or ``link.field`` (one hop through a link field; a line-items table
+may also hop to its record with ``parent.field``). Only fields the actor may read can be
+grouped, measured or filtered on, and the access row clause limits the rows counted.
+
+Date parts (day, week, month, quarter, year) are computed in SQL as sortable text keys:
+``2025-03-17`` (day; for a week, its Monday), ``2025-03``, ``2025-Q1``, ``2025``.
+Date-times are grouped by their UTC date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+from sqlalchemy import Integer, and_, cast, distinct, func, literal_column, select, type_coerce
+from sqlalchemy.sql import ColumnElement
+
+from ..catalog import Snapshot
+from ..errors import BadQuery, FieldNotFound
+from ..model import FieldDef, TableDef
+from ..storage.platform_tables import cf_users
+from ..storage.sqltypes import ExactDecimal
+from .output import RecordReader
+from .query import ListQuery, build_where
+
+AGGREGATES = ("sum", "count", "avg", "min", "max", "count_distinct")
+DATE_PARTS = ("day", "week", "month", "quarter", "year")
+NUMERIC_TYPES = ("integer", "decimal", "money", "percent")
+ORDERED_TYPES = NUMERIC_TYPES + ("date", "datetime", "text", "counter", "choice", "email", "phone", "url")
+MAX_GROUPS = 100_000
+MAX_HOPS = 1
+PARENT = "parent"
+
+
+@dataclass
+class Group:
+    path: str
+    date_part: str | None = None
+
+
+@dataclass
+class Measure:
+    field: str | None = None  # None (or "*") counts rows
+    agg: str = "count"
+    weight: str | None = None  # sum/avg of field × weight (e.g. price × quantity)
+
+
+@dataclass
+class AggregateSpec:
+    groups: list[Group] = dc_field(default_factory=list)
+    measures: list[Measure] = dc_field(default_factory=lambda: [Measure()])
+    query: ListQuery = dc_field(default_factory=ListQuery)
+
+
+@dataclass
+class AggregateResult:
+    """``rows``: one list per group, the group keys first, then the measures."""
+
+    groups: list[dict]
+    measures: list[dict]
+    rows: list[list]
+    labels: list[dict]  # per group: key -> display text (links, users, choices, booleans)
+
+
+@dataclass
+class _Resolved:
+    table: TableDef        # the table holding the final field
+    field: FieldDef | None  # None: the hop's record itself (``parent``)
+    sql: Any               # the (aliased) SQL table holding the column
+    label: str
+
+
+class _Joins:
+    """Resolves paths against readable fields, adding one outer join per distinct hop."""
+
+    def __init__(self, snap: Snapshot, registry, table: TableDef, sql, readable):
+        self.snap, self.registry, self.table, self.sql = snap, registry, table, sql
+        self.readable = readable
+        self.joins: dict[str, Any] = {}
+        self.from_ = sql
+
+    def field(self, table: TableDef, name: str) -> FieldDef:
+        f = self.readable(table).get(name)
+        if f is None:
+            raise FieldNotFound(table.api_name, name)
+        return f
+
+    def resolve(self, path: str) -> _Resolved:
+        parts = [p for p in str(path or "").split(".")]
+        if not all(parts) or len(parts) > MAX_HOPS + 1:
+            raise BadQuery(f"{path!r} is not a field path: use field or link.field (one hop).", {"path": path})
+        table, sql, label = self.table, self.sql, ""
+        for hop in parts[:-1]:
+            table, sql, hop_label = self._hop(table, sql, hop)
+            label += hop_label + " › "
+        f = self.field(table, parts[-1])
+        if self.registry.get(f.type).has_column is False:
+            raise BadQuery(f"{f.label!r} has no value to group or measure.", {"path": path})
+        return _Resolved(table, f, sql, label + f.label)
+
+    def _hop(self, table: TableDef, sql, hop: str):
+        if hop == PARENT and table.is_child:
+            parent, _lines_field = self.snap.parent_of(table)
+            target, on = parent, "parent_id"
+        else:
+            f = self.field(table, hop)
+            if f.type != "link":
+                raise BadQuery(f"{f.label!r} is not a link, so {hop}.… cannot follow it.", {"path": hop})
+            target, on = self.snap.table_by_id(int(f.options["target_id"])), self.column(sql, f).name
+        key = f"{sql.name}.{on}"
+        alias = self.joins.get(key)
+        if alias is None:
+            alias = self.snap.sql_table(target).alias(f"j{len(self.joins) + 1}")
+            self.joins[key] = alias
+            self.from_ = self.from_.outerjoin(alias, alias.c.id == sql.c[on])
+        return target, alias, (table.label if hop == PARENT else self.field(table, hop).label)
+
+    def column(self, sql, f: FieldDef):
+        return self.registry.get(f.type).column(sql, f)
+
+
+def date_key(dialect: str, column, part: str) -> ColumnElement:
+    """A text key for ``part`` of a date or date-time column, computed in SQL."""
+    if part not in DATE_PARTS:
+        raise BadQuery(f"Date grouping must be one of {', '.join(DATE_PARTS)}; got {part!r}.", {"date_part": part})
+    if dialect == "sqlite":
+        text = column  # dates and date-times are stored as ISO text
+        if part == "day":
+            return func.substr(text, literal_column("1"), literal_column("10"))
+        if part == "week":
+            return func.date(text, literal_column("'weekday 0'"), literal_column("'-6 days'"))
+        if part == "month":
+            return func.substr(text, literal_column("1"), literal_column("7"))
+        if part == "year":
+            return func.substr(text, literal_column("1"), literal_column("4"))
+        month = cast(func.substr(text, literal_column("6"), literal_column("2")), Integer)
+        return func.substr(text, literal_column("1"), literal_column("4")).concat(
+            literal_column("'-Q'")).concat(cast((month + literal_column("2")) / literal_column("3"), Integer))
+    patterns = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "quarter": 'YYYY-"Q"Q', "year": "YYYY"}
+    if part == "week":
+        return func.to_char(func.date_trunc(literal_column("'week'"), column), literal_column("'YYYY-MM-DD'"))
+    return func.to_char(column, literal_column(f"'{patterns[part]}'"))
+
+
+def measure_column(joins: _Joins, m: Measure) -> tuple[ColumnElement, dict]:
+    agg = m.agg
+    if agg not in AGGREGATES:
+        raise BadQuery(f"Aggregate must be one of {', '.join(AGGREGATES)}; got {agg!r}.", {"agg": agg})
+    if m.field in (None, "", "*"):
+        if agg != "count":
+            raise BadQuery(f"{agg} needs a field; only count works on whole records.", {"agg": agg})
+        return func.count(), {"field": "*", "agg": "count", "label": "Records", "type": "integer"}
+    r = joins.resolve(m.field)
+    col = joins.column(r.sql, r.field)
+    info = {"field": m.field, "agg": agg, "label": r.label, "type": r.field.type}
+    if r.field.type == "money":
+        info["currency"] = r.field.opt("currency", "EUR")
+    if agg == "count":
+        return func.count(col), {**info, "type": "integer"}
+    if agg == "count_distinct":
+        return func.count(distinct(col)), {**info, "type": "integer"}
+    if agg in ("min", "max"):
+        if r.field.type not in ORDERED_TYPES:
+            raise BadQuery(f"{agg} does not apply to {r.label!r} ({r.field.type}).", {"field": m.field})
+        fn = func.min if agg == "min" else func.max
+        return type_coerce(fn(col), col.type), info
+    if r.field.type not in NUMERIC_TYPES:
+        raise BadQuery(f"{agg} needs a number field; {r.label!r} is {r.field.type}.", {"field": m.field})
+    expr, sql_type, places = col, col.type, _places(col.type)
+    if m.weight:
+        w = joins.resolve(m.weight)
+        if w.field.type not in NUMERIC_TYPES:
+            raise BadQuery(f"The weight {w.label!r} must be a number field.", {"weight": m.weight})
+        wcol = joins.column(w.sql, w.field)
+        places += _places(wcol.type)
+        expr = col * wcol
+        sql_type = ExactDecimal(places) if places else col.type
+        info.update(weight=m.weight, label=f"{r.label} × {w.label}", type="decimal" if places else "integer")
+        if r.field.type == "money":
+            info["type"] = "money"
+    if agg == "sum":
+        return type_coerce(func.sum(expr), sql_type), info
+    if isinstance(sql_type, ExactDecimal):
+        return type_coerce(func.avg(expr), sql_type), info
+    return func.avg(expr), {**info, "type": "decimal"}
+
+
+def _places(sql_type) -> int:
+    return sql_type.places if isinstance(sql_type, ExactDecimal) else 0
+
+
+def group_column(joins: _Joins, dialect: str, g: Group) -> tuple[ColumnElement, dict, Any]:
+    r = joins.resolve(g.path)
+    col = joins.column(r.sql, r.field)
+    info = {"path": g.path, "label": r.label, "type": r.field.type, "date_part": g.date_part}
+    if g.date_part:
+        if r.field.type not in ("date", "datetime"):
+            raise BadQuery(f"Date grouping needs a date field; {r.label!r} is {r.field.type}.", {"path": g.path})
+        return date_key(dialect, col, g.date_part), {**info, "type": "period"}, r
+    if r.field.type in ("multi_choice", "file", "image", "long_text"):
+        raise BadQuery(f"{r.label!r} ({r.field.type}) cannot be grouped on.", {"path": g.path})
+    return col, info, r
+
+
+def aggregate(service, actor, table_name: str, spec: AggregateSpec) -> AggregateResult:
+    """``RecordService.aggregate``: read permission first, then one GROUP BY query."""
+    with service.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+        snap, table = service._table(conn, table_name)
+        service.access.check_table(actor, table, "read")
+
+        def readable(t: TableDef) -> dict[str, FieldDef]:
+            return {f.api_name: f for f in service.access.readable_fields(actor, t)}
+
+        return run_aggregate(conn, service.registry, snap, table, spec, readable,
+                             lambda t, sql: service.access.row_clause(actor, t, sql))
+
+
+def run_aggregate(conn, registry, snap: Snapshot, table: TableDef, spec: AggregateSpec,
+                  readable, row_clause) -> AggregateResult:
+    """``readable(table) -> {api_name: FieldDef}``; ``row_clause(table, sql)`` -> clause or None."""
+    sql = snap.sql_table(table)
+    visible = dataclasses.replace(table, all_fields=list(readable(table).values()))
+    joins = _Joins(snap, registry, table, sql, readable)
+    dialect = conn.dialect.name
+    group_cols, group_info, resolved = [], [], []
+    for i, g in enumerate(spec.groups):
+        col, info, r = group_column(joins, dialect, g)
+        group_cols.append(col.label(f"g{i}"))
+        group_info.append(info)
+        resolved.append(r)
+    measure_cols, measure_info = [], []
+    for i, m in enumerate(spec.measures):
+        col, info = measure_column(joins, m)
+        measure_cols.append(col.label(f"m{i}"))
+        measure_info.append(info)
+    if not measure_cols:
+        raise BadQuery("An aggregate needs at least one value (e.g. count of records).", {})
+    where = build_where(registry, snap, visible, sql, spec.query)
+    extra = row_clause(table, sql)
+    if extra is not None:
+        where.append(extra)
+    stmt = select(*group_cols, *measure_cols).select_from(joins.from_).where(and_(*where))
+    if group_cols:
+        stmt = stmt.group_by(*[c.element for c in group_cols]).limit(MAX_GROUPS + 1)
+    rows = [list(r) for r in conn.execute(stmt)]
+    if len(rows) > MAX_GROUPS:
+        raise BadQuery(f"More than {MAX_GROUPS} groups; group by fewer or coarser fields.", {"limit": MAX_GROUPS})
+    labels = [_labels(conn, registry, snap, r, info, [row[i] for row in rows])
+              for i, (r, info) in enumerate(zip(resolved, group_info))]
+    return AggregateResult(group_info, measure_info, rows, labels)
+
+
+def _labels(conn, registry, snap: Snapshot, r: _Resolved, info: dict, keys: list) -> dict:
+    present = {k for k in keys if k is not None}
+    f = r.field
+    if info["type"] == "period" or not present:
+        return {}
+    if f.type == "link":
+        target = snap.table_by_id(int(f.options["target_id"]))
+        return RecordReader(registry, snap).display_values(conn, target, present)
+    if f.type == "user":
+        rows = conn.execute(select(cf_users.c.id, cf_users.c.username, cf_users.c.name)
+                            .where(cf_users.c.id.in_(sorted(present)))).mappings()
+        return {row["id"]: row["name"] or row["username"] for row in rows}
+    if f.type == "boolean":
+        return {k: "Yes" if k else "No" for k in present}
+    if f.type == "choice":
+        return {k: registry.get(f.type).display(k, f) for k in present}
+    return {}
