@@ -39,6 +39,7 @@ STATUS: dict[str, int] = {
     # conflicts with the current state
     "STALE_VERSION": 409,
     "NAME_CLASH": 409,
+    "IMPORT_NOT_REVERTIBLE": 409,
     # size limits
     "REQUEST_TOO_LARGE": 413,
     "FILE_TOO_LARGE": 413,
@@ -50,6 +51,8 @@ STATUS: dict[str, int] = {
     "UNSUPPORTED_CONVERSION": 422,
     "UNKNOWN_FIELD_TYPE": 422,
     "PACKAGE_INVALID": 422,
+    "PACKAGE_CHANGES_REFUSED": 422,
+    "DEMO_DATA_INVALID": 422,
     **{code: 422 for code in FORMULA_CODES},
     # faults on our side
     "ERROR": 500,

@@ -23,7 +23,8 @@ from cardfile.metamodel.model import FieldDef, TableDef
 from cardfile.platform.app.factory import get_runtime
 
 from .schemas import (
-    FieldChangeQuery, PurgeQuery, RecordListQuery, TokenRequest, TrashedQuery, VersionQuery,
+    FieldChangeQuery, FieldChanges, FieldSpec, PurgeQuery, RecordListQuery, TableChanges, TableSpec,
+    TokenRequest, TrashedQuery, VersionQuery,
 )
 from .v1 import bp
 
@@ -168,37 +169,11 @@ def _static_components(spec: APISpec, registry: FieldTypeRegistry) -> None:
                        "display_field": {"type": ["string", "null"]}, "is_child": {"type": "boolean"},
                        "trashed": {"type": "boolean"}, "fields": {"type": "array", "items": ref("Field")},
                        "parent": OBJECT}})
-    field_spec = {
-        "label": {"type": "string", "description": "Any text; unique within the table."},
-        "api_name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$",
-                     "description": "Made from the label when left out."},
-        "type": {"type": "string", "enum": registry.keys()},
-        "options": {"type": "object", "description": "Per type: see GET /field-types (options_schema)."},
-        "position": {"type": "integer"},
-    }
-    schema("FieldSpec", component={"type": "object", "required": ["label", "type"],
-                                   "properties": field_spec, "additionalProperties": False})
-    schema("FieldChanges", component={
-        "type": "object", "additionalProperties": False,
-        "properties": {**field_spec,
-                       "force": {"type": "boolean", "description": "Empty values that cannot be converted."},
-                       "dry_run": {"type": "boolean", "description": "Report only; write nothing."}}})
     schema("FieldChangeResult", component={
         "type": "object", "properties": {
             "field": ref("Field"),
             "conversion": {"type": ["object", "null"], "description": "Records, values that would not "
                            "survive (losses), the DDL operations; null when no data changes."}}})
-    table_spec = {
-        "label": {"type": "string"}, "api_name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
-        "section": {"type": ["string", "null"]}, "position": {"type": "integer"},
-        "display_field": {"type": "string", "description": "API name of the field that names a record."},
-        "options": OBJECT,
-    }
-    schema("TableSpec", component={
-        "type": "object", "required": ["label"], "additionalProperties": False,
-        "properties": {**table_spec, "fields": {"type": "array", "items": ref("FieldSpec")}}})
-    schema("TableChanges", component={"type": "object", "additionalProperties": False,
-                                      "properties": table_spec})
     schema("TrashResult", component={"type": "object", "description": "What was trashed, restored or purged."})
     schema("FieldType", component={
         "type": "object", "required": ["key", "label", "options_schema", "filter_operators"],
@@ -253,12 +228,12 @@ def _design_paths(spec: APISpec) -> None:
             **errors(400, 401)}, params=[query(TrashedQuery)]),
         "post": operation("create_table", tag, "Create a table (administrators)", {
             **ok("The new table.", ref("Table"), 201, {"Location": {"schema": {"type": "string"}}}),
-            **errors(400, 401, 403, 409, 413, 422)}, body=ref("TableSpec")),
+            **errors(400, 401, 403, 409, 413, 422)}, body=TableSpec),
     })
     spec.path(path="/tables/{table}", parameters=[TABLE], operations={
         "get": operation("get_table", tag, "Get a table", {**ok("The table.", ref("Table")), **errors(*READ_ERRORS)}),
         "patch": operation("update_table", tag, "Rename or change a table (administrators)", {
-            **ok("The changed table.", ref("Table")), **errors(*WRITE_ERRORS, 409)}, body=ref("TableChanges")),
+            **ok("The changed table.", ref("Table")), **errors(*WRITE_ERRORS, 409)}, body=TableChanges),
         "delete": operation("delete_table", tag, "Move a table to the trash, or purge it (administrators)", {
             **ok("What happened.", ref("TrashResult")), **errors(*READ_ERRORS, 422)},
             params=[query(PurgeQuery)]),
@@ -272,7 +247,7 @@ def _design_paths(spec: APISpec) -> None:
                 "fields": {"type": "array", "items": ref("Field")}}}), **errors(*READ_ERRORS)}),
         "post": operation("create_field", tag, "Add a field (administrators)", {
             **ok("The new field.", ref("Field"), 201, {"Location": {"schema": {"type": "string"}}}),
-            **errors(*WRITE_ERRORS, 409)}, body=ref("FieldSpec")),
+            **errors(*WRITE_ERRORS, 409)}, body=FieldSpec),
     })
     spec.path(path="/tables/{table}/fields/{field}", parameters=[TABLE, FIELD], operations={
         "get": operation("get_field", tag, "Get a field", {**ok("The field.", ref("Field")), **errors(*READ_ERRORS)}),
@@ -280,7 +255,7 @@ def _design_paths(spec: APISpec) -> None:
             "update_field", tag, "Rename, retype or change a field's options (administrators)",
             {**ok("The field and what the conversion did (or would do).", ref("FieldChangeResult")),
              **errors(*WRITE_ERRORS, 409)},
-            body=ref("FieldChanges"), params=[query(FieldChangeQuery)],
+            body=FieldChanges, params=[query(FieldChangeQuery)],
             description="A retype that would lose values is refused (422 RETYPE_WOULD_LOSE_VALUES, "
                         "details list the records) unless force is set; dry_run writes nothing."),
         "delete": operation("delete_field", tag, "Move a field to the trash, or purge it (administrators)", {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
+from cardfile.platform.app.inputs import contains_nul
+
 from .errors import ApiError
 
 
@@ -21,9 +23,14 @@ def json_body(expect: type | None = dict, required: bool = True):
     if not request.is_json:
         raise ApiError("BAD_JSON", "Send the body as JSON with 'Content-Type: application/json'.",
                        {"content_type": request.mimetype or None})
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError("BAD_JSON", "The JSON body is nested too deeply.") from None
     if data is None and raw.strip() != b"null":
         raise ApiError("BAD_JSON", "The request body is not valid JSON.")
+    if contains_nul(data):
+        raise ApiError("BAD_JSON", "Text in the JSON body must not contain NUL characters (\\u0000).")
     if expect is not None and not isinstance(data, expect):
         wanted = {dict: "an object", list: "an array"}.get(expect, expect.__name__)
         raise ApiError("BAD_JSON", f"The JSON body must be {wanted}.", {"expected": wanted})

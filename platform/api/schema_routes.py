@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import jsonify, request, url_for
 
-from cardfile.metamodel.errors import FieldNotFound, ValidationFailed
+from cardfile.metamodel.errors import FieldNotFound
 from cardfile.platform.app.factory import get_runtime
 
 from .auth import current_actor
 from .requests import json_body
-from .schemas import FieldChangeQuery, PurgeQuery, TrashedQuery, load_query
+from .schemas import (
+    FieldChanges, FieldChangeQuery, FieldSpec, PurgeQuery, TableChanges, TableSpec, TrashedQuery,
+    load_definition, load_query,
+)
 from .v1 import bp
 
 
@@ -29,7 +32,7 @@ def list_tables():
 
 @bp.post("/tables")
 def create_table():
-    table = get_runtime().schema.create_table(current_actor(), json_body())
+    table = get_runtime().schema.create_table(current_actor(), load_definition(TableSpec(), json_body(), "table"))
     return created(table, url_for("api.get_table", table=table["api_name"]))
 
 
@@ -40,7 +43,8 @@ def get_table(table):
 
 @bp.patch("/tables/<table>")
 def update_table(table):
-    return get_runtime().schema.update_table(current_actor(), table, json_body())
+    return get_runtime().schema.update_table(current_actor(), table,
+                                             load_definition(TableChanges(), json_body(), "table"))
 
 
 @bp.delete("/tables/<table>")
@@ -65,7 +69,7 @@ def list_fields(table):
 
 @bp.post("/tables/<table>/fields")
 def create_field(table):
-    field = get_runtime().schema.add_field(current_actor(), table, json_body())
+    field = get_runtime().schema.add_field(current_actor(), table, load_definition(FieldSpec(), json_body(), "field"))
     return created(field, url_for("api.get_field", table=table, field=field["api_name"]))
 
 
@@ -81,11 +85,11 @@ def get_field(table, field):
 @bp.patch("/tables/<table>/fields/<field>")
 def update_field(table, field):
     """Change a field; ``force`` and ``dry_run`` come from the query string or the body."""
-    body = json_body()
+    body = load_definition(FieldChanges(), json_body(), "field")
     flags = load_query(FieldChangeQuery(), request.args)
     for flag in ("force", "dry_run"):
         if flag in body:
-            flags[flag] = _flag(body.pop(flag), flag)
+            flags[flag] = body.pop(flag)
     return get_runtime().schema.update_field(current_actor(), table, field, body,
                                              force=flags["force"], dry_run=flags["dry_run"])
 
@@ -113,9 +117,3 @@ def describe_field_type(ftype) -> dict:
     return {"key": ftype.key, "label": ftype.label, "options_schema": ftype.options_schema(),
             "filter_operators": list(ftype.filter_operators), "sortable": bool(ftype.sortable),
             "searchable": bool(ftype.searchable), "read_only": bool(ftype.read_only)}
-
-
-def _flag(value, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise ValidationFailed({name: ["must be true or false"]})

@@ -7,9 +7,9 @@ OpenAPI document (apispec's marshmallow plugin).
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-from cardfile.metamodel.errors import BadQuery, ValidationFailed
+from cardfile.metamodel.errors import BadQuery, InvalidDefinition, ValidationFailed
 from cardfile.metamodel.records.query import MAX_PER_PAGE, ListQuery, parse_filter
 
 
@@ -49,6 +49,73 @@ class FieldChangeQuery(_Query):
         "description": "Apply a retype even though some values would be emptied."})
     dry_run = fields.Boolean(load_default=False, metadata={
         "description": "Report what the change would do; write nothing."})
+
+
+# --- table and field definitions: the shape here, the meaning in the schema service ----
+API_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+def _strict_bool(description: str):
+    return fields.Boolean(truthy={True}, falsy={False}, metadata={"description": description})
+
+
+class _Definition(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class FieldSpec(_Definition):
+    label = fields.String(required=True, metadata={"description": "Any text; unique within the table."})
+    api_name = fields.String(metadata={"pattern": API_NAME, "description": "Made from the label when left out."})
+    type = fields.String(required=True, metadata={"description": "A field type key (GET /field-types)."})
+    options = fields.Dict(keys=fields.String(), metadata={
+        "description": "Per type: see options_schema in GET /field-types."})
+    position = fields.Integer()
+
+
+class FieldChanges(_Definition):
+    label = fields.String()
+    api_name = fields.String(metadata={"pattern": API_NAME})
+    type = fields.String(metadata={"description": "A new type: values are converted, losses refused unless forced."})
+    options = fields.Dict(keys=fields.String())
+    position = fields.Integer()
+    force = _strict_bool("Empty the values that cannot be converted.")
+    dry_run = _strict_bool("Report what would happen; write nothing.")
+
+
+class TableChanges(_Definition):
+    label = fields.String()
+    api_name = fields.String(metadata={"pattern": API_NAME})
+    section = fields.String(allow_none=True)
+    position = fields.Integer()
+    display_field = fields.String(metadata={"description": "API name of the field that names a record."})
+    options = fields.Dict(keys=fields.String())
+
+
+class TableSpec(TableChanges):
+    label = fields.String(required=True)
+    field_specs = fields.List(fields.Nested(FieldSpec), data_key="fields",
+                              metadata={"description": "The table's first fields."})
+
+
+def load_definition(schema: Schema, body: dict, what: str) -> dict:
+    """The shape of a table or field definition; a bad one is 422 INVALID_DEFINITION naming the key."""
+    try:
+        schema.load(body)
+    except ValidationError as exc:
+        messages = exc.normalized_messages()
+        path, problem = _first_problem(messages)
+        raise InvalidDefinition(f"The {what} definition is not valid at {path}: {problem}",
+                                {"fields": messages}) from None
+    return body
+
+
+def _first_problem(messages, path: str = "") -> tuple[str, str]:
+    key, value = next(iter(messages.items()))
+    where = f"{path}.{key}" if path else str(key)
+    if isinstance(value, dict):
+        return _first_problem(value, where)
+    return where, value[0] if isinstance(value, list) else str(value)
 
 
 class TokenRequest(Schema):

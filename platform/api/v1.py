@@ -6,6 +6,8 @@ from flask import Blueprint, request
 
 from cardfile.platform.app.factory import get_runtime
 
+from cardfile.platform.app.inputs import check_params
+
 from .auth import authenticate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,6 +21,7 @@ def _before():
     if request.endpoint not in UPLOAD_ENDPOINTS:
         request.max_content_length = get_runtime().settings.max_json_bytes
     authenticate()
+    check_params(request.args)
 
 
 # The route modules attach their views to ``bp``.

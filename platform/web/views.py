@@ -9,6 +9,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from cardfile.metamodel.errors import AuthenticationFailed, BadQuery
 from cardfile.metamodel.records.query import ListQuery
 from cardfile.platform.app.factory import get_runtime
+from cardfile.platform.app.inputs import check_params
 from cardfile.platform.app.sessions import end_session, session_actor, start_session
 
 from .cells import cell_text, list_columns
@@ -23,6 +24,7 @@ PUBLIC_ENDPOINTS = {"web.login", "web.static"}
 
 @bp.before_request
 def _require_login():
+    check_params(request.args, request.form)
     g.user = session_actor()
     if request.endpoint in PUBLIC_ENDPOINTS or g.user is not None:
         return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 
 from cardfile.formula.errors import CODES as FORMULA_CODES
@@ -16,7 +19,19 @@ def all_subclasses(cls):
         yield from all_subclasses(sub)
 
 
+def import_all(package) -> None:
+    """Import every module below ``package`` so that every error class is defined."""
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if ".migrations" not in info.name:
+            importlib.import_module(info.name)
+
+
 def test_every_domain_error_code_has_a_status():
+    import cardfile.metamodel
+    import cardfile.reports
+
+    import_all(cardfile.metamodel)
+    import_all(cardfile.reports)
     codes = {c.code for c in all_subclasses(domain.CardfileError) if c is not ApiError}
     codes |= {fieldtype_registry.UnknownFieldType.code, *FORMULA_CODES}
     assert codes - set(STATUS) == set()
@@ -36,6 +51,12 @@ def test_malformed_and_non_json_bodies_are_400(api, clients_table, expect_error)
     expect_error(api.post(url), 400, "BAD_JSON")
     expect_error(api.post(url, json=[1, 2]), 400, "BAD_JSON")
     expect_error(api.post(url, data="null", content_type="application/json"), 400, "BAD_JSON")
+    error = expect_error(api.post(url, data="[" * 100000 + "]" * 100000, content_type="application/json"),
+                         400, "BAD_JSON")
+    assert "nested" in error["message"]
+    expect_error(api.post(url, json={"name": "nul\u0000byte"}), 400, "BAD_JSON")
+    expect_error(api.get(url + "?search=%00"), 400, "BAD_QUERY")
+    expect_error(api.get(url + "?filter=owner:eq:someone"), 400, "BAD_QUERY")
     assert api.get(url).get_json()["total"] == 0
 
 

@@ -78,8 +78,9 @@ def test_retype_refused_then_dry_run_then_forced(api, clients_table, rt, expect_
 
     details = expect_error(api.patch(f"/tables/{clients_table}/fields/name", json={"type": "link"}),
                            422, "INVALID_DEFINITION")
-    expect_error(api.patch(f"/tables/{clients_table}/fields/name", json={"force": "yes"}),
-                 422, "VALIDATION_FAILED")
+    error = expect_error(api.patch(f"/tables/{clients_table}/fields/name", json={"force": "yes"}),
+                         422, "INVALID_DEFINITION")
+    assert "force" in error["message"]
     expect_error(api.patch(f"/tables/{clients_table}/fields/name?force=maybe", json={}), 400, "BAD_QUERY")
 
 
@@ -114,6 +115,25 @@ def test_bad_definitions_are_422(api, clients_table, expect_error):
     expect_error(api.post(f"/tables/{clients_table}/fields", json={"label": "N", "type": "counter"}),
                  422, "INVALID_DEFINITION")
     expect_error(api.post("/tables", json=["not", "an", "object"]), 400, "BAD_JSON")
+
+
+def test_definition_shapes_are_checked_before_the_schema_service(api, clients_table, expect_error):
+    for path, body, where in [
+        ("/tables", {"label": ["x"]}, "label"),
+        ("/tables", {"label": "T", "position": "first"}, "position"),
+        ("/tables", {"label": "T", "fields": "name"}, "fields"),
+        ("/tables", {"label": "T", "fields": [{"label": "A", "type": "text", "options": "x"}]}, "fields.0.options"),
+        ("/tables", {"label": "T", "fields": [{"label": "A", "type": "text", "colour": 1}]}, "fields.0.colour"),
+        (f"/tables/{clients_table}/fields", {"label": "A", "type": ["money"]}, "type"),
+    ]:
+        error = expect_error(api.post(path, json=body), 422, "INVALID_DEFINITION")
+        assert f"at {where}:" in error["message"], error
+    expect_error(api.patch(f"/tables/{clients_table}/fields/name", json={"type": ["money"]}),
+                 422, "INVALID_DEFINITION")
+    expect_error(api.patch(f"/tables/{clients_table}/fields/name", json={"position": "last"}),
+                 422, "INVALID_DEFINITION")
+    expect_error(api.patch(f"/tables/{clients_table}", json={"options": "x"}), 422, "INVALID_DEFINITION")
+    assert [t["api_name"] for t in api.get("/tables").get_json()["tables"]] == [clients_table]
 
 
 def test_non_admin_may_read_but_not_design(clerk_api, api, clients_table, expect_error):

@@ -101,6 +101,7 @@ def test_missing_things_get_an_error_page(browser):
     assert "No table named" in response.get_data(as_text=True)
     assert browser.get("/t/nowhere/1").status_code == 404
     assert browser.get("/no/such/page").status_code == 404
+    assert browser.get("/t/nowhere?q=%00").status_code == 400
 
 
 def test_stylesheet_is_served(app):
