@@ -39,8 +39,7 @@ def parse_input(registry: FieldTypeRegistry, table: TableDef, data: Any, *, part
         try:
             values[key] = ftype.parse(raw, field)
         except FieldValueError as exc:
-            expected = ftype.label.lower()
-            errors.setdefault(key, []).append(f"{exc.message} (a {expected} field)")
+            errors.setdefault(key, []).append(f"{exc.message} ({expected_type(ftype)})")
     if not partial:
         for field in table.fields:
             ftype = registry.get(field.type)
@@ -54,6 +53,12 @@ def parse_input(registry: FieldTypeRegistry, table: TableDef, data: Any, *, part
                     pass
     check_required(registry, table, values, errors, partial=partial)
     return values, errors
+
+
+def expected_type(ftype) -> str:
+    """'an integer field', 'a single-line text field': what an error message says was expected."""
+    name = ftype.label.lower()
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name} field"
 
 
 def check_required(registry, table: TableDef, values: dict, errors: dict, *, partial: bool) -> None:
