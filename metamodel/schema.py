@@ -28,6 +28,7 @@ from .fieldtypes.conversions import check_supported, plan_conversion
 from .fieldtypes.registry import FieldTypeRegistry
 from .model import FieldDef, TableDef
 from .naming import check_api_name, clean_label, make_api_name
+from .formulas import Computed
 from .storage import ddl, names
 from .storage.platform_tables import cf_fields, cf_tables
 
@@ -44,6 +45,7 @@ class SchemaService:
         self.catalog = catalog
         self.registry = registry
         self.access = access
+        self.computed = Computed(registry)  # formulas: checks, recompute, verify
 
     # --- reading --------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -77,6 +79,7 @@ class SchemaService:
                 self._set_display(conn, snap, snap.tables[table.id], spec["display_field"])
             elif snap.tables[table.id].fields:
                 self._default_display(conn, snap.tables[table.id])
+            self.computed.verify(conn, self.catalog)
             Catalog.bump_version(conn)
             snap = self.catalog.load(conn, "pending")
             return describe_table(snap, snap.tables[table.id])
@@ -96,10 +99,13 @@ class SchemaService:
             for key in ("section", "position", "options"):
                 if key in changes:
                     values[key] = changes[key]
+            if "options" in values:
+                self.computed.check_table_options(snap, table, values["options"])
             if values:
                 conn.execute(update(cf_tables).where(cf_tables.c.id == table.id).values(**values))
             if "display_field" in changes:
                 self._set_display(conn, snap, table, changes["display_field"])
+            self.computed.verify(conn, self.catalog)
             Catalog.bump_version(conn)
             snap = self.catalog.load(conn, "pending")
             return describe_table(snap, snap.tables[table.id])
@@ -163,8 +169,10 @@ class SchemaService:
             table = snap.tables[table.id]
             if table.display_field_id is None:
                 self._default_display(conn, table)
+            described = describe_field(snap, table.fields[-1] if not spec.get("api_name") else table.field(spec["api_name"]))
+            recompute = self.computed.field_added(conn, self.catalog, table.id, described["id"], actor)
             Catalog.bump_version(conn)
-            return describe_field(snap, table.fields[-1] if not spec.get("api_name") else table.field(spec["api_name"]))
+            return {**described, "recompute": recompute} if recompute else described
 
     def update_field(self, actor: Actor, table_name: str, field_name: str, changes: dict,
                      force: bool = False, dry_run: bool = False) -> dict:
@@ -189,13 +197,16 @@ class SchemaService:
                     else dict(changes.get("options") or {})
                 new.options = self._normalize_options(snap, table, new.type, merged, old)
             result = {"field": describe_field(snap, new), "conversion": None}
-            if (new.type, new.options) != (old.type, old.options):
+            if old.type == new.type == "formula":  # values are recomputed, not converted
+                result["conversion"] = self.computed.formula_column_change(conn, snap, table, old, new, dry_run)
+            elif (new.type, new.options) != (old.type, old.options):
                 result["conversion"] = self._convert(conn, snap, table, old, new, force, dry_run)
             if dry_run:
                 return result  # nothing was written
             conn.execute(update(cf_fields).where(cf_fields.c.id == old.id).values(
                 label=new.label, api_name=new.api_name, type=new.type, options=new.options,
                 position=new.position))
+            result["recompute"] = self.computed.field_changed(conn, self.catalog, table, old, new, actor)
             Catalog.bump_version(conn)
             return result
 
@@ -214,6 +225,7 @@ class SchemaService:
                 rest = [f for f in table.fields if f.id != field.id]
                 conn.execute(update(cf_tables).where(cf_tables.c.id == table.id)
                              .values(display_field_id=rest[0].id if rest else None))
+            self.computed.verify(conn, self.catalog)
             Catalog.bump_version(conn)
             return {"table": table.api_name, "field": field.api_name, "trashed": True}
 
@@ -365,7 +377,7 @@ class SchemaService:
             except FieldValueError as exc:
                 raise InvalidDefinition(f"The default value is not valid: {exc.message}",
                                         {"type": type_key}) from None
-        return options
+        return self.computed.check_field_options(snap, table, type_key, options, old)
 
     def _convert(self, conn, snap: Snapshot, table: TableDef, old: FieldDef, new: FieldDef,
                  force: bool, dry_run: bool) -> dict:

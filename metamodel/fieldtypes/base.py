@@ -33,6 +33,9 @@ COMMON_OPTIONS_SCHEMA: dict = {
     "indexed": {"type": "boolean"},
     "help_text": {"type": "string", "maxLength": 1000},
     "default": {},
+    # expressions (checked by the platform when the field is defined)
+    "default_formula": {"type": "string", "maxLength": 10000},
+    "visible_if": {"type": "string", "maxLength": 10000},
 }
 
 EMPTY_OPERATORS = ("is_empty", "is_not_empty")

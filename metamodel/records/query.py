@@ -50,8 +50,8 @@ def build_where(registry: FieldTypeRegistry, snap: Snapshot, table: TableDef, sq
         clauses.append(filter_clause(registry, table, sql, name, op, value))
     if q.search:
         clauses.append(search_clause(registry, table, sql, q.search))
-    if q.where is not None:
-        clauses.append(q.where)
+    if q.where is not None:  # a clause, or a callable (snap, table, sql) -> clause
+        clauses.append(q.where(snap, table, sql) if callable(q.where) else q.where)
     return clauses
 
 

@@ -18,6 +18,7 @@ from ..storage import names
 from ..storage.platform_tables import cf_users
 from ..storage.platform_tables import cf_audit, cf_files, cf_users
 from . import aggregate, audit, bulk, counters, stream
+from ..formulas import Computed
 from .output import RecordReader
 from .query import ListQuery, build_where, count, order_by, page_bounds
 from .validate import parse_input
@@ -37,6 +38,7 @@ class RecordService:
         self.registry = registry
         self.access = access
         self.clock = clock
+        self.computed = Computed(registry)  # defaults, computed fields, rules
 
     # --- reading --------------------------------------------------------------------
     def get(self, actor: Actor, table_name: str, record_id: int, trashed: bool = False) -> dict:
@@ -77,6 +79,7 @@ class RecordService:
             snap, table = self._table(conn, table_name)
             self.access.check_table(actor, table, "create")
             record_id = self._insert(conn, snap, table, actor, data)
+            self.computed.after_create(conn, snap, table, record_id, actor)
             return self._read_back(conn, snap, table, record_id)
 
     def update(self, actor: Actor, table_name: str, record_id: int, data: dict,
@@ -112,6 +115,7 @@ class RecordService:
                 self._check_version(conn, snap, table, self._existing(conn, snap, table, record_id), version)
             for name, lines in lines_in.items():
                 changes.update(self._write_lines(conn, snap, table, table.field(name), row["id"], lines, actor, now))
+            self.computed.after_update(conn, snap, table, row, changes, actor)
             audit.record(conn, table.id, row["id"], "update", actor.id, changes, int(version) + 1, now)
             return self._read_back(conn, snap, table, row["id"])
 
@@ -132,6 +136,7 @@ class RecordService:
             snap, table = self._table(conn, table_name)
             self.access.check_table(actor, table, "create")
             sql = snap.sql_table(table)
+            first_id = self.computed.bulk_marker(conn, snap, table)
             inserted, row_errors, batch, n = 0, {}, [], 0
             for n, data in enumerate(rows, 1):
                 values, errors = parse_input(self.registry, table, data, partial=False)
@@ -152,6 +157,7 @@ class RecordService:
                     {f"row {r}.{k}": v for r, errs in list(row_errors.items())[:50] for k, v in errs.items()},
                     message=f"{len(row_errors)} row(s) are not valid; nothing was saved. "
                             f"First: row {first}, {field}: {messages[0]}")
+            self.computed.after_bulk(conn, snap, table, first_id, actor)
             return {"created": inserted}
 
     # --- aggregates and streams (aggregate.py, stream.py) ------------------------------
@@ -189,6 +195,7 @@ class RecordService:
                 parent_id: int | None = None, position: int | None = None) -> int:
         values, errors = parse_input(self.registry, table, data, partial=False)
         lines_in = {k: values.pop(k) for k in [k for k in values if table.field(k).type == "lines"]}
+        self.computed.fill_defaults(conn, snap, table, data, values, errors, actor)
         self._check_refs(conn, snap, table, values, errors)
         if errors:
             raise ValidationFailed(errors)
@@ -385,6 +392,7 @@ class RecordService:
             conn.execute(update(sql).where(sql.c.id == row["id"]).values(
                 deleted_at=now if trashed else None, version=sql.c.version + 1,
                 updated_at=now, updated_by=actor.id))
+            self.computed.after_trash(conn, snap, table, row, actor)
             audit.record(conn, table.id, row["id"], "delete" if trashed else "restore", actor.id, {},
                          row["version"] + 1, now)
             return {"id": row["id"], "trashed": trashed, "version": row["version"] + 1}

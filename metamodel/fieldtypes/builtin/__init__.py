@@ -1,6 +1,7 @@
 """The built-in field types, registered the same way a plugin registers its own."""
 
 from .choice import BooleanType, ChoiceType, MultiChoiceType
+from .computed import FormulaType
 from .counter import CounterType
 from .files import FileType, ImageType
 from .lines import LinesType
@@ -13,5 +14,5 @@ from .text import EmailType, LongTextType, PhoneType, TextType, UrlType
 BUILTIN_TYPES = [
     TextType, LongTextType, IntegerType, DecimalType, MoneyType, PercentType, BooleanType,
     DateType, DateTimeType, ChoiceType, MultiChoiceType, LinkType, LinesType, EmailType,
-    PhoneType, UrlType, CounterType, UserType, FileType, ImageType,
+    PhoneType, UrlType, CounterType, UserType, FileType, ImageType, FormulaType,
 ]

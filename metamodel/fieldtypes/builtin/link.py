@@ -40,6 +40,8 @@ class LinkType(FieldType):
     options_properties = {
         "target": {"type": "string"},
         "target_id": {"type": "integer"},
+        # the name formulas on the target use for the records linking here
+        "back_name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
     }
 
     def target_id(self, field) -> int:

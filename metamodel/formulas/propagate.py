@@ -1,0 +1,201 @@
+"""Keep stored formula values right after a write, in the writer's transaction.
+
+A write marks *dirty* fields of rows: ``(table, field) -> {row ids}``. The affected
+formula fields come from ``DependencyGraph.affected``, in dependency order across tables.
+For each one, the rows to recompute are found by walking each of its dependencies' ``via``
+backwards from the dirty rows:
+
+* a link step (``client`` on invoices): the live rows whose link points at a dirty row;
+* ``parent`` on a line-item table: the live lines of a dirty parent;
+* a collection step (``lines``, a back-link such as ``invoices`` on clients): the owner
+  the dirty element points at, trashed elements included (a deleted line still changes
+  its invoice's total).
+
+A moved link (an invoice from client A to client B) marks the back-link collection of
+both A and B; trashing or restoring a record marks every field of it and the collections
+it belongs to. Each formula is evaluated in Python over a :class:`~.context.Loader`, and
+only values that really change are written — and only they propagate further. Computed
+columns are written without touching ``version`` or ``updated_at``: a value computed from
+other records is not an edit of this one, so a user's open card does not go stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import bindparam, select, update
+
+from ...formula.errors import FormulaError
+from ...formula.evaluate import evaluate
+from ..fieldtypes.builtin.computed import error_value
+from ..model import TableDef
+from ..storage import names
+from .compiled import FormulaSet, Node
+from .context import IN_BATCH, DbRecord, Loader
+
+Dirty = dict[Node, set[int]]
+
+
+def error_text(exc: FormulaError) -> str:
+    position = exc.position or {}
+    where = f" (column {position['column']})" if position.get("column") else ""
+    return f"{exc.message}{where}"
+
+
+class Clock:
+    """The time a pass evaluates at: ``today`` local, ``now`` naive UTC (as stored)."""
+
+    def __init__(self, now: dt.datetime | None = None):
+        now = now or dt.datetime.now(dt.timezone.utc)
+        self.now = now.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        self.today = dt.date.today()
+
+
+class Pass:
+    """One propagation pass over a connection (one write and everything it affects)."""
+
+    def __init__(self, conn, fs: FormulaSet, me=None, clock: Clock | None = None):
+        self.conn = conn
+        self.fs = fs
+        self.me = me
+        self.clock = clock or Clock()
+        self.loader = Loader(conn, fs.schema, fs.registry)
+        self.dirty: Dirty = defaultdict(set)
+        self.seeds: Dirty = defaultdict(set)
+        self.formula_type = fs.registry.get("formula")
+
+    # -- marking -----------------------------------------------------------------------
+    def touched(self, table: TableDef, record_id: int, fields=None, old_links: dict | None = None):
+        """Fields of a record changed (all of them when ``fields`` is None)."""
+        names_ = [f.api_name for f in table.fields] if fields is None else list(fields)
+        for name in names_:
+            self.dirty[(table.api_name, name)].add(record_id)
+        row = self.loader.row(table, record_id)
+        for f in table.fields:
+            if f.type == "link" and (fields is None or f.api_name in names_) and row is not None:
+                targets = {row.get(names.column_name(f.id))}
+                if old_links and f.api_name in old_links:
+                    targets.add(old_links[f.api_name])
+                self.mark_back(f, targets - {None})
+        if table.is_child and fields is None and row is not None and row.get("parent_id"):
+            parent, lines = self.fs.snap.parent_of(table)
+            self.dirty[(parent.api_name, lines.api_name)].add(row["parent_id"])
+        self.seed_own(table, [record_id])
+
+    def mark_back(self, link, targets) -> None:
+        target = self.fs.snap.tables.get(int(link.options["target_id"]))
+        if target is None or not targets:
+            return
+        view = self.fs.schema.view(target)
+        for name, ref in view.fields().items():
+            if ref.kind == "back" and ref.back_field.id == link.id:
+                self.dirty[(target.api_name, name)].update(targets)
+
+    def seed_own(self, table: TableDef, ids) -> None:
+        for f in table.fields:
+            if (table.api_name, f.api_name) in self.fs.fields:
+                self.seeds[(table.api_name, f.api_name)].update(ids)
+
+    # -- running -------------------------------------------------------------------------
+    def run(self) -> dict[Node, set[int]]:
+        """Recompute everything affected; returns the rows whose values changed."""
+        changed: Dirty = defaultdict(set)
+        for node in self.order():
+            rows = set(self.seeds.get(node, ()))
+            for dep in self.fs.fields[node].dependencies:
+                ids = self.dirty.get((dep.table, dep.field))
+                if ids:
+                    rows |= self.walk_back(dep.via, ids)
+            if rows:
+                done = self.compute(node, rows)
+                if done:
+                    self.dirty[node].update(done)
+                    changed[node].update(done)
+        return changed
+
+    def order(self) -> list[Node]:
+        graph = self.fs.graph
+        start = {n for n, ids in self.dirty.items() if ids} | set(self.seeds)
+        nodes = set(graph.affected(start)) | {n for n in self.seeds if n in self.fs.fields}
+        reads = {n: {(d.table, d.field) for d in self.fs.fields[n].dependencies} & nodes
+                 for n in nodes}
+        order, placed = [], set()
+        pending = sorted(nodes)
+        while pending:
+            ready = [n for n in pending if not (reads[n] - placed - {n})]
+            if not ready:        # a cycle slipped in: compute the rest in name order
+                ready = pending[:1]
+            for n in ready:
+                order.append(n)
+                placed.add(n)
+            pending = [n for n in pending if n not in placed]
+        return order
+
+    def walk_back(self, via, ids: set[int]) -> set[int]:
+        current = set(ids)
+        for table_name, field_name in reversed(via):
+            if not current:
+                break
+            ref = self.fs.schema.table(table_name).field(field_name)
+            table = self.loader.table(table_name)
+            if ref.kind in ("link", "parent"):
+                sql = self.fs.snap.sql_table(table)
+                column = ref.sql_link(sql)
+                current = self.select_ids(sql.c.id, column, current, sql.c.deleted_at.is_(None))
+            else:
+                sql = self.fs.snap.sql_table(ref.element)
+                column = ref.sql_back(sql)
+                current = self.select_ids(column, sql.c.id, current) - {None}
+        return current
+
+    def select_ids(self, wanted, key, ids, *extra) -> set[int]:
+        found: set[int] = set()
+        ids = sorted(ids)
+        for start in range(0, len(ids), IN_BATCH):
+            stmt = select(wanted).where(key.in_(ids[start:start + IN_BATCH]), *extra)
+            found.update(self.conn.execute(stmt).scalars())
+        return found
+
+    def compute(self, node: Node, ids: set[int]) -> set[int]:
+        table = self.loader.table(node[0])
+        field = table.field(node[1])
+        compiled = self.fs.fields[node]
+        ftype = self.formula_type
+        rows = self.loader.prefetch(table, sorted(ids))
+        writes, changed = [], set()
+        for row in rows:
+            if row.get("deleted_at") is not None:
+                continue
+            value = self.value(compiled, DbRecord(self.loader, table, row), field)
+            if value == ftype.from_db(row, field):
+                continue
+            columns = ftype.to_db(value, field)
+            row.update(columns)
+            writes.append({"_id": row["id"], **columns})
+            changed.add(row["id"])
+        write_columns(self.conn, self.fs.snap.sql_table(table), writes)
+        return changed
+
+    def value(self, compiled, record, field):
+        try:
+            result = evaluate(compiled, record, me=self.me, today=self.clock.today,
+                              now=self.clock.now)
+        except FormulaError as exc:
+            return error_value(error_text(exc))
+        try:
+            return self.formula_type.normalize(result, field)
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            return error_value(f"the result cannot be stored: {exc}")
+
+
+def write_columns(conn, sql, writes: list[dict]) -> None:
+    """UPDATE computed columns by id (never ``version``/``updated_at``)."""
+    if not writes:
+        return
+    columns = [k for k in writes[0] if k != "_id"]
+    stmt = update(sql).where(sql.c.id == bindparam("_id")).values(
+        {c: bindparam("v_" + c) for c in columns})
+    params = [{"_id": w["_id"], **{"v_" + c: w[c] for c in columns}} for w in writes]
+    for start in range(0, len(params), 2000):
+        conn.execute(stmt, params[start:start + 2000])
