@@ -55,6 +55,9 @@ GENERATOR_KEYS = ("choose", "weights", "pool", "template", "range", "days", "mat
 MAX_TRIES = 200
 
 
+_DEFAULT = object()  # "no generator": the field type's value, a random link or user
+
+
 class DemoDataError(CardfileError):
     code = "DEMO_DATA_INVALID"
 
@@ -149,11 +152,14 @@ class DemoGenerator:
         # generators in the order demo.yaml writes them, so they can refer to the others
         for f in table.fields:
             if f.api_name in explicit:
-                self._set(row, f, self._explicit(f, explicit[f.api_name], f"{path}.rows[{n - 1}].{f.api_name}"))
+                value = self._explicit(f, explicit[f.api_name], f"{path}.rows[{n - 1}].{f.api_name}")
+                self._set(row, f, value)
+                if f.opt("unique"):
+                    self.used.setdefault((table.api_name, f.api_name), set()).add(repr(value))
         if not only_specified:
             for f in table.fields:
                 if f.api_name not in explicit and f.api_name not in specs:
-                    self._set(row, f, self._default(f, row))
+                    self._set(row, f, self._unique(table, f, _DEFAULT, row, f"{path}.fields.{f.api_name}"))
         for name, spec in specs.items():
             f = row.fields.get(name)
             if f is not None and name not in explicit:
@@ -180,8 +186,9 @@ class DemoGenerator:
         if not unique:
             return self._value(f, spec, row, where)
         used = self.used.setdefault((table.api_name, f.api_name), set())
+        before = dict(row.picks)
         for _ in range(MAX_TRIES):
-            row.picks = {}
+            row.picks = dict(before)  # a new attempt draws its own pool picks
             value = self._value(f, spec, row, where)
             key = repr(value)
             if value is None or key not in used:
@@ -204,6 +211,8 @@ class DemoGenerator:
         return self.runtime.registry.get(f.type).random_value(f, self.rng)
 
     def _value(self, f: FieldDef, spec, row: _Row, where: str):
+        if spec is _DEFAULT:
+            return self._default(f, row)
         if isinstance(spec, list):
             return self.rng.choice(spec) if spec else None
         if not isinstance(spec, dict):

@@ -55,6 +55,8 @@ class Change:
             parts = []
             for key, (old, new) in self.changes.items():
                 if key == "options":
+                    if not new:
+                        continue
                     shown = ", ".join(f"{k}: {_short(o)} -> {_short(n)}" for k, (o, n) in new.items())
                     parts.append(f"options ({shown})")
                 else:
