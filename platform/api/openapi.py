@@ -22,6 +22,7 @@ from cardfile.metamodel.fieldtypes.registry import FieldTypeRegistry
 from cardfile.metamodel.model import FieldDef, TableDef
 from cardfile.platform.app.factory import get_runtime
 
+from . import formula_routes
 from .schemas import (
     FieldChangeQuery, FieldChanges, FieldSpec, PurgeQuery, RecordListQuery, TableChanges, TableSpec,
     TokenRequest, TrashedQuery, VersionQuery,
@@ -69,6 +70,7 @@ def build_spec(snap: Snapshot, registry: FieldTypeRegistry) -> APISpec:
         "description": "The browser session; writes also need the X-CSRF-Token header."})
     _static_components(spec, registry)
     _design_paths(spec)
+    formula_routes.openapi_paths(spec)
     _account_paths(spec)
     names = SchemaNames()
     for table in snap.live_tables(include_children=True):

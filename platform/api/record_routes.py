@@ -8,6 +8,7 @@ from cardfile.metamodel.errors import BadQuery
 from cardfile.platform.app.factory import get_runtime
 
 from .auth import current_actor
+from .formula_routes import where_param
 from .requests import json_body
 from .schemas import TrashedQuery, VersionQuery, list_query, load_query
 from .v1 import bp
@@ -28,7 +29,9 @@ def _with_etag(record: dict, status: int = 200):
 
 @bp.get("/tables/<table>/records")
 def list_records(table):
-    return get_runtime().records.list(current_actor(), table, list_query(request.args))
+    query = list_query(request.args)
+    query.where = where_param(request.args, current_actor())  # the expression language
+    return get_runtime().records.list(current_actor(), table, query)
 
 
 @bp.post("/tables/<table>/records")

@@ -28,6 +28,9 @@ class RecordListQuery(_Query):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     trashed = fields.Boolean(load_default=False, metadata={"description": "List the trash instead."})
+    where = fields.String(load_default=None, metadata={
+        "description": "A condition in the formula language, compiled to SQL, e.g. "
+                       "amount > 100 and status == \"paid\" (see docs/computed-fields.md)."})
 
 
 class TrashedQuery(_Query):

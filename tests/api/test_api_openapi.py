@@ -28,6 +28,7 @@ EVERY_TYPE = [
     {"label": "Manager", "type": "user"},
     {"label": "Contract", "type": "file"},
     {"label": "Photo", "type": "image"},
+    {"label": "Doubled", "type": "formula", "options": {"expression": "count * 2"}},
 ]
 
 

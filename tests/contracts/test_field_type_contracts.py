@@ -45,6 +45,7 @@ SAMPLE_OPTIONS = {
     "user": {},
     "file": {},
     "image": {},
+    "formula": {"expression": 'upper("abc")'},
 }
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -99,7 +100,7 @@ def test_parse_of_empty_input(key):
 
 
 #: Types whose values come from the database (or the service): no random value of their own.
-DB_VALUED = {"link", "user", "file", "image", "counter", "lines"}
+DB_VALUED = {"link", "user", "file", "image", "counter", "lines", "formula"}
 SELF_VALUED = [k for k in ALL_KEYS if k not in DB_VALUED]
 
 
@@ -147,7 +148,8 @@ def test_parse_rejects_garbage_with_a_message(key):
                "datetime": "yesterday", "choice": "nope", "multi_choice": ["red", "nope"],
                "link": "abc", "email": "not-an-email", "phone": "call me", "url": "ftp://x y",
                "counter": "x" * 81, "user": -3, "file": {"sha256": "xyz"},
-               "image": {"sha256": "a" * 64, "content_type": "text/plain"}}[key]
+               "image": {"sha256": "a" * 64, "content_type": "text/plain"},
+               "formula": {"not": "a result"}}[key]
     with pytest.raises(FieldValueError) as info:
         ftype.parse(garbage, field)
     assert info.value.message

@@ -162,9 +162,13 @@ class FormulaType(FieldType):
         ftype, inner = self.delegate(field)
         return ftype.from_db(row, inner)
 
-    # --- input: never -------------------------------------------------------------------
-    def parse(self, raw: Any, field: FieldDef) -> Any:
-        raise FieldValueError("is computed by its formula")
+    # --- input: read-only; a value sent back unchanged is recognised ---------------------
+    def parse_value(self, raw: Any, field: FieldDef) -> Any:
+        """The value as read (the record service refuses any other: it is read-only)."""
+        if isinstance(raw, dict) and set(raw) == {"error"} and isinstance(raw["error"], str):
+            return error_value(raw["error"])
+        ftype, inner = self.delegate(field)
+        return ftype.parse(raw, inner)
 
     # --- output -------------------------------------------------------------------------
     def to_json(self, value: Any, field: FieldDef) -> Any:
@@ -209,7 +213,4 @@ class FormulaType(FieldType):
 
     def filter_clause(self, table, field: FieldDef, op: str, value: Any):
         ftype, inner = self.delegate(field)
-        if op not in ftype.filter_operators:
-            raise FieldValueError(f"operator {op!r} is not available for a formula giving "
-                                  f"{result_of(field).get('kind', 'TEXT').lower()}")
         return ftype.filter_clause(table, inner, op, value)
