@@ -100,3 +100,14 @@ def make_table(runtime, admin):
     return make
 
 
+@pytest.fixture
+def fast_password_hashing(monkeypatch):
+    """Argon2 with the smallest cost: still real argon2id hashes, without 0.1 s per user.
+
+    Suites that create users in every test turn it on with an autouse fixture.
+    """
+    from argon2 import PasswordHasher
+
+    from cardfile.metamodel import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
