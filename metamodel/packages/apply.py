@@ -2,9 +2,9 @@
 
 Order: new tables are created first, each with the fields whose link targets already
 exist; fields that link to tables defined later (or to their own table) are added once
-every table exists, in package order and at their package position. Then table changes,
-added fields, and field changes (a lossy one only with ``allow_destructive``). Nothing is
-deleted. The applied package is recorded in ``cf_meta`` (``package:<name>``).
+every table exists, in package order and at their package position. Then added fields,
+field changes (a lossy one only with ``allow_destructive``), and last the table changes
+(a display field may name a field added just before). Nothing is deleted. The applied package is recorded in ``cf_meta`` (``package:<name>``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..actors import Actor
 from ..errors import CardfileError
 from ..storage.platform_tables import cf_meta
 from .loader import Package
-from .plan import INTERNAL_OPTION_KEYS, Change, Plan, field_changes, plan_apply
+from .plan import INTERNAL_OPTION_KEYS, Plan, field_changes, plan_apply
 
 
 class PackageChangesRefused(CardfileError):
@@ -81,13 +81,16 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
         schema.add_field(actor, table, field)
     for table, display in displays:
         schema.update_table(actor, table, {"display_field": display})
+    later_tables = []  # display fields may name fields added below
     for change in plan.changes:
         if change.action == "update_table":
-            schema.update_table(actor, change.table, {k: new for k, (_old, new) in change.changes.items()})
+            later_tables.append(change)
         elif change.action == "add_field":
             schema.add_field(actor, change.table, _field_spec(change.spec))
         elif change.action == "update_field":
             schema.update_field(actor, change.table, change.field, field_changes(change), force=force)
+    for change in later_tables:
+        schema.update_table(actor, change.table, {k: new for k, (_old, new) in change.changes.items()})
 
 
 def _field_spec(spec: dict) -> dict:

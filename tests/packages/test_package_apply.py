@@ -69,7 +69,7 @@ def test_changed_labels_options_and_new_fields_are_applied(runtime, admin, tmp_p
     orders["fields"][3]["options"]["fields"].append({"api_name": "note", "label": "Note", "type": "text"})
     customers["fields"][0]["options"]["max_length"] = 120
     customers["fields"].append({"api_name": "email", "label": "Email", "type": "email"})
-    customers["display_field"] = "code"
+    customers["display_field"] = "email"
     pkg = load_package(write_pkg(root, shop_spec, version="1.1.0"))
 
     plan = plan_apply(runtime, pkg, admin)
@@ -79,7 +79,7 @@ def test_changed_labels_options_and_new_fields_are_applied(runtime, admin, tmp_p
     assert "add field orders_items.note (text)" in described
     assert "add field customers.email (email)" in described
     assert "change field customers.name: options (max_length: None -> 120)" in described
-    assert "change table customers: display_field 'name' -> 'code'" in described
+    assert "change table customers: display_field 'name' -> 'email'" in described
     assert not plan.destructive and not plan.blocked
 
     report = apply_package(runtime, admin, pkg)
@@ -89,7 +89,7 @@ def test_changed_labels_options_and_new_fields_are_applied(runtime, admin, tmp_p
     assert table["label"] == "Sales orders" and table["section"] == "Selling"
     assert status["label"] == "State" and [c["value"] for c in status["options"]["choices"]] == ["new", "done", "cancelled"]
     assert status["options"]["help_text"] == "Where the order is."
-    assert runtime.schema.get_table(admin, "customers")["display_field"] == "code"
+    assert runtime.schema.get_table(admin, "customers")["display_field"] == "email"
     assert runtime.records.list(admin, "customers")["records"][0]["name"] == "Acme"  # data kept
     assert apply_package(runtime, admin, pkg)["applied"] == 0
 
@@ -186,3 +186,32 @@ def test_dry_run_changes_nothing(runtime, admin, shop):
     report = apply_package(runtime, admin, load_package(shop), dry_run=True)
     assert report["dry_run"] and len(report["changes"]) == 2 and report["applied"] == 0
     assert runtime.schema.list_tables(admin) == [] and installed_packages(runtime) == []
+
+
+def test_removed_choice_in_use_is_destructive(runtime, admin, tmp_path, write_pkg, shop_spec):
+    root = write_pkg(tmp_path / "shop", shop_spec)
+    apply_package(runtime, admin, load_package(root))
+    customer = runtime.records.create(admin, "customers", {"name": "Acme"})
+    order = runtime.records.create(admin, "orders", {"customer": customer["id"], "status": "done"})
+    shop_spec[0]["fields"][2]["options"]["choices"].pop()  # "done"
+    pkg = load_package(write_pkg(root, shop_spec))
+    plan = plan_apply(runtime, pkg, admin)
+    assert [(c.field, c.lost) for c in plan.destructive] == [("status", 1)]
+    assert plan.destructive[0].losses[0]["id"] == order["id"]
+    with pytest.raises(PackageChangesRefused):
+        apply_package(runtime, admin, pkg)
+    assert runtime.records.get(admin, "orders", order["id"])["status"] == "done"
+
+
+def test_existing_table_gets_a_link_to_a_new_table(runtime, admin, tmp_path, write_pkg, shop_spec):
+    root = write_pkg(tmp_path / "shop", shop_spec)
+    apply_package(runtime, admin, load_package(root))
+    shop_spec[1]["fields"].append({"api_name": "region", "label": "Region", "type": "link",
+                                   "options": {"target": "regions"}})
+    shop_spec.append({"api_name": "regions", "label": "Regions", "section": "Sales",
+                      "fields": [{"api_name": "name", "label": "Name", "type": "text"}]})
+    report = apply_package(runtime, admin, load_package(write_pkg(root, shop_spec)))
+    assert [c["description"] for c in report["changes"]] == [
+        "add field customers.region (link)", "create table regions (1 fields)"]
+    region = next(f for f in runtime.schema.get_table(admin, "customers")["fields"] if f["api_name"] == "region")
+    assert region["options"]["target"] == "regions"
