@@ -106,7 +106,11 @@ class RecordService:
             now = self.clock()
             db_values = self._to_db(table, values)
             if "owner" in data and actor.is_admin:
-                db_values["owner"] = data["owner"]
+                owner = data["owner"]
+                if isinstance(owner, bool) or not isinstance(owner, int) or conn.execute(
+                        select(cf_users.c.id).where(cf_users.c.id == owner)).first() is None:
+                    raise ValidationFailed({"owner": [f"expected the id of a user, got {owner!r}"]})
+                db_values["owner"] = owner
             sql = snap.sql_table(table)
             result = conn.execute(update(sql).where(sql.c.id == row["id"], sql.c.version == int(version))
                                   .values(**db_values, version=sql.c.version + 1, updated_at=now,
@@ -323,6 +327,9 @@ class RecordService:
                 found = conn.execute(select(cf_files.c.sha256).where(cf_files.c.sha256 == value["sha256"])).first()
                 if found is None:
                     errors.setdefault(name, []).append("no uploaded file with this sha256; upload it first")
+            elif f.type == "user":
+                if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
+                    errors.setdefault(name, []).append(f"user #{value} does not exist")
             elif f.type == "user":
                 if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
                     errors.setdefault(name, []).append(f"user #{value} does not exist")

@@ -201,4 +201,12 @@ def test_owner_and_system_columns(crm, admin, staff):
     assert rec["id"] != 77 or rec["id"] == 1
     given = crm.create(admin, "clients", {"name": "Theirs", "owner": staff.id})
     assert given["owner"] == staff.id
+    moved = crm.update(admin, "clients", given["id"], {"owner": admin.id}, version=1)
+    assert moved["owner"] == admin.id
+    for bad in ("abc", 999, True, None):
+        with pytest.raises(ValidationFailed) as info:
+            crm.update(admin, "clients", given["id"], {"name": "X", "owner": bad}, version=2)
+        assert list(info.value.errors) == ["owner"]
+    got = crm.get(admin, "clients", given["id"])
+    assert (got["owner"], got["name"], got["version"]) == (admin.id, "Theirs", 2)
     assert rec["created_at"].endswith("Z") and rec["updated_at"].endswith("Z")
