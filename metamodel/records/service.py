@@ -15,7 +15,6 @@ from ..errors import BadQuery, RecordNotFound, StaleVersion, ValidationFailed
 from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage import names
-from ..storage.platform_tables import cf_users
 from ..storage.platform_tables import cf_audit, cf_files, cf_users
 from . import aggregate, audit, bulk, counters, stream
 from ..formulas import Computed
@@ -327,12 +326,6 @@ class RecordService:
                 found = conn.execute(select(cf_files.c.sha256).where(cf_files.c.sha256 == value["sha256"])).first()
                 if found is None:
                     errors.setdefault(name, []).append("no uploaded file with this sha256; upload it first")
-            elif f.type == "user":
-                if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
-                    errors.setdefault(name, []).append(f"user #{value} does not exist")
-            elif f.type == "user":
-                if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
-                    errors.setdefault(name, []).append(f"user #{value} does not exist")
             elif f.type == "user":
                 if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
                     errors.setdefault(name, []).append(f"user #{value} does not exist")
