@@ -58,6 +58,7 @@ cf_users = Table(
     Column("is_active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_login_at", UtcDateTime, nullable=True),
+    Column("attributes", JSON, nullable=True),  # extra facts formulas read as me.<name>
 )
 
 cf_tokens = Table(
@@ -127,4 +128,87 @@ cf_imports = Table(
     Column("updated", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("reverted_at", UtcDateTime, nullable=True),
+)
+
+# --- the browser UI's metadata (migration 0003) -------------------------------------------
+cf_layouts = Table(  # one card layout per table: tabs -> sections -> columns -> field names
+    "cf_layouts", metadata,
+    Column("table_id", Integer, primary_key=True, autoincrement=False),
+    Column("definition", JSON, nullable=False),
+    Column("updated_by", Integer, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+cf_views = Table(  # saved list views: personal (owner), shared, or the table's default
+    "cf_views", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("owner_id", Integer, ForeignKey("cf_users.id"), nullable=True),
+    Column("shared", Boolean, nullable=False, default=False),
+    Column("is_default", Boolean, nullable=False, default=False),
+    Column("definition", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_cf_views_table", "table_id"),
+)
+
+cf_sections = Table(  # navigation sections: the owner names, orders and hides them
+    "cf_sections", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("position", Integer, nullable=False, default=0),
+    Column("hidden", Boolean, nullable=False, default=False),
+)
+
+# --- access: groups, permissions, security log, login throttling ----------------------
+cf_groups = Table(
+    "cf_groups", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("sections", JSON, nullable=True),  # visible menu sections; NULL: every section
+    Column("package", String(64), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+cf_group_members = Table(
+    "cf_group_members", metadata,
+    Column("group_id", Integer, ForeignKey("cf_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("cf_users.id"), primary_key=True),
+    Index("ix_cf_group_members_user", "user_id"),
+)
+
+cf_permissions = Table(
+    "cf_permissions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_id", Integer, ForeignKey("cf_groups.id", ondelete="CASCADE"), nullable=False),
+    Column("table_id", Integer, nullable=False),
+    Column("actions", JSON, nullable=False),
+    Column("row_scope", String(20), nullable=False, default="all"),
+    Column("condition", Text, nullable=True),
+    Column("fields", JSON, nullable=False, default=dict),  # field id (text) -> "hidden" | "read_only"
+    UniqueConstraint("group_id", "table_id", name="uq_cf_permissions_group_table"),
+)
+
+cf_security_log = Table(
+    "cf_security_log", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("user_id", Integer, nullable=True),      # whom it is about
+    Column("username", String(150), nullable=True),
+    Column("actor_id", Integer, nullable=True),     # who did it (admin actions)
+    Column("source", String(100), nullable=True),   # client address
+    Column("details", JSON, nullable=False),
+    Index("ix_cf_security_log_at", "at"),
+)
+
+cf_login_attempts = Table(
+    "cf_login_attempts", metadata,
+    Column("key", String(200), primary_key=True),   # "user:<folded name>" or "ip:<address>"
+    Column("failures", Integer, nullable=False),
+    Column("first_at", UtcDateTime, nullable=False),
+    Column("locked_until", UtcDateTime, nullable=True),
 )
