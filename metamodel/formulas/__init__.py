@@ -27,7 +27,9 @@ SQLite connections get the formula functions (``cf_*``) through ``on_sqlite_conn
 from ...formula.to_sql import register_sqlite_functions
 from ..storage.engine import on_sqlite_connect
 from .hooks import Computed, FormulaDefinitionError, RuleViolated
+from .recompute import register_sqlite_store
 
 on_sqlite_connect(register_sqlite_functions)
+on_sqlite_connect(register_sqlite_store)
 
 __all__ = ["Computed", "FormulaDefinitionError", "RuleViolated"]

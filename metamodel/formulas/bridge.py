@@ -100,8 +100,8 @@ class FieldRef:
         if self.field is not None and self.field.type in PYTHON_ONLY:
             raise FormulaError(E.NOT_SQL, f"{self.name} is computed in Python")
         column = table.c[names.column_name(self.field.id)]
-        if self.scaled:
-            return column / float(10 ** self.places)
+        if self.scaled:  # the raw scaled integer (not through ExactDecimal's bind rules)
+            return sa.type_coerce(column, sa.Float()) / sa.literal_column(f"{10 ** self.places}.0")
         return column
 
     def sql_link(self, table: sa.FromClause):

@@ -5,7 +5,7 @@ a field it reads changes, and for rows added in bulk.
 
 * **SQL path** (``to_sql`` compiles the formula): one ``UPDATE t SET col = <expr>`` per
   id range. On SQLite an exact decimal column holds a scaled integer, so the natural-unit
-  result is rounded half away from zero (``cf_round``) and scaled back; on PostgreSQL it is
+  result is rounded half away from zero and scaled back (``cf_store_scaled``); on PostgreSQL it is
   rounded as ``NUMERIC``. Where the formula can fail at run time, SQL gives NULL: those rows
   are evaluated again in Python to store their error values.
 * **Python path** otherwise (functions without SQL, multi-choice and file values, money
@@ -18,6 +18,7 @@ rows, the errors (id, message; the first 100), the path and the seconds taken.
 from __future__ import annotations
 
 import time
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
@@ -59,6 +60,19 @@ class Report:
                 "seconds": round(self.seconds, 3)}
 
 
+def store_scaled(value, places):
+    """SQLite ``cf_store_scaled(x, places)``: a natural-unit number as the scaled integer an
+    exact decimal column holds, rounded half away from zero (NULL stays NULL)."""
+    if value is None or isinstance(value, (str, bytes)):
+        return None
+    number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
+    return int(number.scaleb(int(places)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def register_sqlite_store(dbapi_connection) -> None:
+    dbapi_connection.create_function("cf_store_scaled", 2, store_scaled, deterministic=True)
+
+
 def sql_expression(fs: FormulaSet, node: Node, sql_table, dialect: str, me=None,
                    clock: Clock | None = None):
     """The formula as SQL over ``sql_table``, or None when only Python can compute it."""
@@ -86,9 +100,7 @@ def storage_values(field: FieldDef, expression, dialect: str) -> dict:
         places = result_places(field)
         integer = sa.BigInteger()
         if dialect == "sqlite":
-            rounded = func.cf_round(expression, places, type_=sa.Float())
-            scaled = func.round(rounded * (10 ** places)) if places else rounded
-            values[column] = sa.cast(scaled, integer)
+            values[column] = func.cf_store_scaled(expression, places, type_=integer)
         else:
             rounded = func.round(sa.cast(expression, sa.Numeric()), places)
             values[column] = sa.cast(rounded, integer) if places == 0 and kind == "NUMBER" \
@@ -96,9 +108,6 @@ def storage_values(field: FieldDef, expression, dialect: str) -> dict:
         if kind == "MONEY":
             values[names.column_name(field.id, "cur")] = sa.case(
                 (values[column].is_(None), sa.null()), else_=sa.literal(result["currency"]))
-    elif kind == "BOOL" and dialect == "sqlite":
-        values[column] = sa.case((expression.is_(None), sa.null()),
-                                 else_=sa.case((expression != 0, 1), else_=0))
     else:
         values[column] = expression
     return values
