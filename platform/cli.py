@@ -405,5 +405,7 @@ def _table(headers: list[str], rows: list[list]) -> None:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
+from cardfile.platform import cli_reports  # noqa: E402,F401 - export and import commands
+
 if __name__ == "__main__":  # pragma: no cover - `python -m cardfile.platform.cli`
     sys.exit(main())

@@ -28,7 +28,7 @@ from ..model import FieldDef, TableDef
 from ..storage.platform_tables import cf_users
 from ..storage.sqltypes import ExactDecimal
 from .output import RecordReader
-from .query import ListQuery, build_where
+from .query import ListQuery, build_where, filter_clause
 
 AGGREGATES = ("sum", "count", "avg", "min", "max", "count_distinct")
 DATE_PARTS = ("day", "week", "month", "quarter", "year")
@@ -274,3 +274,24 @@ def _labels(conn, registry, snap: Snapshot, r: _Resolved, info: dict, keys: list
     if f.type == "choice":
         return {k: registry.get(f.type).display(k, f) for k in present}
     return {}
+
+
+def path_filter(registry, snap: Snapshot, table: TableDef, sql, path: str, op: str, value) -> ColumnElement:
+    """A list filter through one link (``client.category:eq:3``) or to the line's record
+    (``parent.date:gte:2025-01-01``), as ``link IN (SELECT id FROM target WHERE …)``."""
+    hop, _, name = path.partition(".")
+    if not name or "." in name:
+        raise BadQuery(f"{path!r} is not a field path: use field or link.field (one hop).", {"field": path})
+    if hop == PARENT and table.is_child:
+        target, key = snap.parent_of(table)[0], sql.c.parent_id
+    else:
+        f = table.field(hop)
+        if f is None:
+            raise FieldNotFound(table.api_name, hop)
+        if f.type != "link":
+            raise BadQuery(f"{f.label!r} is not a link, so {path!r} cannot follow it.", {"field": path})
+        target = snap.table_by_id(int(f.options["target_id"]))
+        key = registry.get(f.type).column(sql, f)
+    tsql = snap.sql_table(target).alias(f"pf_{target.id}")
+    inner = filter_clause(registry, target, tsql, name, op, value)
+    return key.in_(select(tsql.c.id).where(inner, tsql.c.deleted_at.is_(None)))

@@ -47,6 +47,10 @@ def build_where(registry: FieldTypeRegistry, snap: Snapshot, table: TableDef, sq
                 q: ListQuery) -> list[ColumnElement]:
     clauses = [sql.c.deleted_at.is_not(None) if q.trashed else sql.c.deleted_at.is_(None)]
     for name, op, value in q.filters:
+        if "." in name:  # through a link: client.category:eq:3 (see aggregate.path_filter)
+            from .aggregate import path_filter
+            clauses.append(path_filter(registry, snap, table, sql, name, op, value))
+            continue
         clauses.append(filter_clause(registry, table, sql, name, op, value))
     if q.search:
         clauses.append(search_clause(registry, table, sql, q.search))

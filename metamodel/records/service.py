@@ -16,7 +16,7 @@ from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage import names
 from ..storage.platform_tables import cf_audit, cf_files, cf_users
-from . import aggregate, audit, bulk, counters, stream
+from . import aggregate, audit, batch, bulk, counters, stream
 from ..formulas import Computed
 from .output import RecordReader
 from .query import ListQuery, build_where, count, order_by, page_bounds
@@ -163,7 +163,7 @@ class RecordService:
             self.computed.after_bulk(conn, snap, table, first_id, actor)
             return {"created": inserted}
 
-    # --- aggregates and streams (aggregate.py, stream.py) ------------------------------
+    # --- aggregates, streams and imports (aggregate.py, stream.py, batch.py) -----------
     def aggregate(self, actor: Actor, table_name: str, spec: "aggregate.AggregateSpec") -> "aggregate.AggregateResult":
         """One GROUP BY over the rows ``actor`` may read (pivot reports)."""
         return aggregate.aggregate(self, actor, table_name, spec)
@@ -176,6 +176,16 @@ class RecordService:
     def lookup(self, actor: Actor, table_name: str, field_name: str | None, texts: list) -> dict:
         """Folded text -> ids of records whose key field (default: display field) matches."""
         return stream.lookup(self, actor, table_name, field_name, texts)
+
+    def write_many(self, actor: Actor, table_name: str, rows, **options) -> "batch.WriteReport":
+        """Creates and updates all together or not at all, journaled for revert (imports)."""
+        return batch.write_many(self, actor, table_name, rows, **options)
+
+    def get_import(self, actor: Actor, import_id: int) -> dict:
+        return batch.get_import(self, actor, import_id)
+
+    def revert_import(self, actor: Actor, import_id: int, force: bool = False) -> dict:
+        return batch.revert_import(self, actor, import_id, force=force)
 
     # --- internals ------------------------------------------------------------------
     def _table(self, conn, name: str) -> tuple[Snapshot, TableDef]:

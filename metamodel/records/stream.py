@@ -49,7 +49,7 @@ def visible_table(table: TableDef, readable: list[FieldDef]) -> TableDef:
 
 
 def open_stream(service, actor, table_name: str, q: ListQuery, batch: int, action: str) -> RowStream:
-    with service.engine.connect() as conn:
+    with service.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
         snap, table = service._table(conn, table_name)
         service.access.check_table(actor, table, "read")
         if action != "read":
@@ -85,7 +85,7 @@ def lookup(service, actor, table_name: str, field_name: str | None, texts: list[
 
     Returns folded text -> ids of live, readable records (several ids mean an ambiguous key).
     """
-    with service.engine.connect() as conn:
+    with service.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
         snap, table = service._table(conn, table_name)
         service.access.check_table(actor, table, "read")
         readable = {f.api_name: f for f in service.access.readable_fields(actor, table)}

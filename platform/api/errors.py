@@ -35,6 +35,7 @@ STATUS: dict[str, int] = {
     "TABLE_NOT_FOUND": 404,
     "FIELD_NOT_FOUND": 404,
     "RECORD_NOT_FOUND": 404,
+    "REPORT_NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     # conflicts with the current state
     "STALE_VERSION": 409,
@@ -53,6 +54,9 @@ STATUS: dict[str, int] = {
     "PACKAGE_INVALID": 422,
     "PACKAGE_CHANGES_REFUSED": 422,
     "DEMO_DATA_INVALID": 422,
+    "IMPORT_FILE_INVALID": 422,
+    "IMPORT_MAPPING_INVALID": 422,
+    "IMPORT_FAILED": 422,
     **{code: 422 for code in FORMULA_CODES},
     # faults on our side
     "ERROR": 500,

@@ -1,0 +1,412 @@
+"""Many creates and updates in one transaction (imports), journaled so they can be reverted.
+
+    write_many     rows of (row number, id or None, data): validate every row (types, options,
+                   required, links, unique values), collect EVERY row error, then either write
+                   all of it or nothing. ``dry_run`` validates only and returns a preview of
+                   the first rows as they would be stored. A written batch is journaled in
+                   ``cf_imports``: created ids (as ranges) and the previous values of updates.
+    revert_import  trash the created records and restore the updated ones, in one
+                   transaction; refused with the list of records changed since, unless forced.
+
+Memory stays flat for creates: rows are parsed and inserted in batches; only unique-field
+values already seen are remembered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field as dc_field
+from typing import Callable, Iterable
+
+from sqlalchemy import insert, select, update
+
+from ..errors import AccessDenied, BadQuery, CardfileError, NotFound
+from ..model import TableDef
+from ..storage import names
+from ..storage.platform_tables import cf_audit, cf_files, cf_imports, cf_users
+from . import audit, bulk, counters
+from .output import RecordReader
+from .validate import parse_input
+
+BATCH = 2000
+MAX_ERRORS = 10_000
+PREVIEW_ROWS = 20
+MODES = ("create", "update", "upsert")
+
+
+class ImportNotRevertible(CardfileError):
+    code = "IMPORT_NOT_REVERTIBLE"
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+
+@dataclass
+class WriteReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = dc_field(default_factory=list)
+    error_count: int = 0
+    preview: list[dict] = dc_field(default_factory=list)
+    import_id: int | None = None
+    written: bool = False
+
+    def error(self, row: int, field: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(RowError(row, field, message))
+
+
+class _Rollback(Exception):
+    pass
+
+
+def write_many(service, actor, table_name: str, rows: Iterable[tuple[int, int | None, dict]], *,
+               mode: str = "create", dry_run: bool = False, source: str = "",
+               progress: Callable[[int], None] | None = None,
+               veto: Callable[[], bool] | None = None) -> WriteReport:
+    """``veto()`` is asked before committing: True (the caller found problems of its own
+    in the rows, e.g. unknown link names) rolls everything back."""
+    if mode not in MODES:
+        raise BadQuery(f"Import mode must be one of {', '.join(MODES)}; got {mode!r}.", {"mode": mode})
+    report = WriteReport()
+    try:
+        with service.engine.begin() as conn:
+            snap, table = service._table(conn, table_name)
+            if mode in ("create", "upsert"):
+                service.access.check_table(actor, table, "create")
+            if mode in ("update", "upsert"):
+                service.access.check_table(actor, table, "update")
+            writer = _Writer(service, conn, snap, table, actor, report, dry_run)
+            first_id = service.computed.bulk_marker(conn, snap, table)
+            for item in rows:
+                writer.add(*item)
+                if progress is not None and report.rows % BATCH == 0:
+                    progress(report.rows)
+            writer.flush()
+            if progress is not None:
+                progress(report.rows)
+            if dry_run or report.error_count or (veto is not None and veto()):
+                raise _Rollback()
+            if writer.created_ranges:
+                service.computed.after_bulk(conn, snap, table, first_id, actor)
+            report.import_id = _journal(conn, table, actor, mode, source, writer)
+            report.written = True
+    except _Rollback:
+        pass
+    return report
+
+
+class _Writer:
+    def __init__(self, service, conn, snap, table: TableDef, actor, report: WriteReport, dry_run: bool):
+        self.service, self.conn, self.snap, self.table, self.actor = service, conn, snap, table, actor
+        self.report, self.dry_run = report, dry_run
+        self.registry = service.registry
+        self.sql = snap.sql_table(table)
+        self.now = service.clock()
+        self.system = dict(version=1, created_at=self.now, updated_at=self.now, created_by=actor.id,
+                           updated_by=actor.id, owner=actor.id)
+        self.creates: list[tuple[int, dict, dict]] = []
+        self.updates: list[tuple[int, int, dict]] = []
+        self.created_ranges: list[list[int]] = []
+        self.updated: dict[str, dict] = {}
+        self.unique = [f for f in table.fields if f.opt("unique") and self.registry.get(f.type).has_column]
+        self.seen: dict[str, set] = {f.api_name: set() for f in self.unique}
+        self.reader = RecordReader(self.registry, snap)
+
+    # --- rows ---------------------------------------------------------------------
+    def add(self, row: int, record_id: int | None, data: dict) -> None:
+        self.report.rows += 1
+        if record_id is None:
+            values, errors = parse_input(self.registry, self.table, data, partial=False)
+            if errors:
+                self._errors(row, errors)
+                return
+            self.creates.append((row, values, self.service._to_db(self.table, values)))
+            if len(self.creates) >= BATCH:
+                self._flush_creates()
+        else:
+            self.updates.append((row, record_id, data))
+            if len(self.updates) >= BATCH:
+                self._flush_updates()
+
+    def flush(self) -> None:
+        self._flush_creates()
+        self._flush_updates()
+
+    def _errors(self, row: int, errors: dict) -> None:
+        for name, messages in errors.items():
+            for message in messages:
+                self.report.error(row, name, message)
+
+    def _preview(self, row: int, action: str, record_id, values: dict) -> None:
+        if len(self.report.preview) < PREVIEW_ROWS:
+            shown = {k: self.registry.get(self.table.field(k).type).to_json(v, self.table.field(k))
+                     for k, v in values.items() if self.table.field(k) is not None}
+            self.report.preview.append({"row": row, "action": action, "id": record_id, "values": shown})
+
+    # --- creates ------------------------------------------------------------------
+    def _flush_creates(self) -> None:
+        batch, self.creates = self.creates, []
+        if not batch:
+            return
+        bad = self._ref_errors([values for _, values, _ in batch])
+        for i, messages in self._unique_errors([values for _, values, _ in batch]).items():
+            bad.setdefault(i, {}).update(messages)
+        good = []
+        for i, (row, values, db_values) in enumerate(batch):
+            if i in bad:
+                self._errors(row, bad[i])
+            else:
+                good.append((row, values, db_values))
+                self._preview(row, "create", None, values)
+        if self.report.error_count or self.dry_run:
+            self.report.created += len(good)
+            return
+        for f in self.table.fields:
+            if f.type == "counter":
+                column = names.column_name(f.id)
+                for (_, _, db_values), value in zip(good, counters.allocate(self.conn, f, len(good), self.now.date())):
+                    db_values[column] = value
+        ids = bulk.insert_many(self.conn, self.sql, [{**db, **self.system} for _, _, db in good])
+        bulk.executemany(self.conn, cf_audit, [
+            dict(table_id=self.table.id, record_id=i, action="create", user_id=self.actor.id,
+                 changes={"import": [None, True]}, version=1, at=self.now) for i in ids])
+        self._remember_ids(ids)
+        self.report.created += len(ids)
+
+    def _remember_ids(self, ids: list[int]) -> None:
+        for i in ids:
+            if self.created_ranges and self.created_ranges[-1][1] == i - 1:
+                self.created_ranges[-1][1] = i
+            else:
+                self.created_ranges.append([i, i])
+
+    def _ref_errors(self, batch: list[dict]) -> dict[int, dict]:
+        """Per-row errors for links, users and files that do not exist (one query per field)."""
+        bad: dict[int, dict] = {}
+        for f in self.table.fields:
+            if f.type not in ("link", "user", "file", "image"):
+                continue
+            key = (lambda v: v["sha256"]) if f.type in ("file", "image") else (lambda v: v)
+            wanted = {key(v[f.api_name]) for v in batch if v.get(f.api_name) is not None}
+            if not wanted:
+                continue
+            if f.type == "link":
+                tsql = self.snap.sql_table(self.snap.table_by_id(int(f.options["target_id"])))
+                stmt = select(tsql.c.id).where(tsql.c.id.in_(sorted(wanted)), tsql.c.deleted_at.is_(None))
+            elif f.type == "user":
+                stmt = select(cf_users.c.id).where(cf_users.c.id.in_(sorted(wanted)))
+            else:
+                stmt = select(cf_files.c.sha256).where(cf_files.c.sha256.in_(sorted(wanted)))
+            found = set(self.conn.execute(stmt).scalars())
+            for i, v in enumerate(batch):
+                value = v.get(f.api_name)
+                if value is not None and key(value) not in found:
+                    bad.setdefault(i, {})[f.api_name] = [f"{key(value)} does not exist"]
+        return bad
+
+    def _unique_errors(self, batch: list[dict], exclude: list[int] | None = None) -> dict[int, dict]:
+        bad: dict[int, dict] = {}
+        for f in self.unique:
+            ftype = self.registry.get(f.type)
+            column = names.column_name(f.id)
+            db_values = {}
+            for i, v in enumerate(batch):
+                if v.get(f.api_name) is None:
+                    continue
+                db_value = ftype.to_db(v[f.api_name], f)[column]
+                if db_value in self.seen[f.api_name]:
+                    bad.setdefault(i, {})[f.api_name] = ["must be unique; an earlier row has this value"]
+                self.seen[f.api_name].add(db_value)
+                db_values[i] = db_value
+            if not db_values:
+                continue
+            col = self.sql.c[column]
+            stmt = select(self.sql.c.id, col).where(col.in_(sorted(set(db_values.values()), key=str)))
+            if exclude:
+                stmt = stmt.where(self.sql.c.id.not_in(exclude))
+            taken = {value: record_id for record_id, value in self.conn.execute(stmt)}
+            for i, db_value in db_values.items():
+                if db_value in taken and (exclude is None or taken[db_value] != exclude[i]):
+                    bad.setdefault(i, {})[f.api_name] = [
+                        f"must be unique; record #{taken[db_value]} already has this value"]
+        return bad
+
+    # --- updates ------------------------------------------------------------------
+    def _flush_updates(self) -> None:
+        batch, self.updates = self.updates, []
+        if not batch:
+            return
+        ids = [record_id for _, record_id, _ in batch]
+        current = {r["id"]: r for r in self.conn.execute(
+            select(self.sql).where(self.sql.c.id.in_(ids), self.sql.c.deleted_at.is_(None))).mappings()}
+        parsed = []
+        for row, record_id, data in batch:
+            existing = current.get(record_id)
+            if existing is None:
+                self.report.error(row, "id", f"record #{record_id} does not exist")
+                continue
+            values, errors = parse_input(self.registry, self.table, data, partial=True,
+                                         current=self.reader.values(self.table, existing))
+            if errors:
+                self._errors(row, errors)
+                continue
+            parsed.append((row, existing, values))
+        bad = self._ref_errors([values for _, _, values in parsed])
+        unique = self._unique_errors([values for _, _, values in parsed], [e["id"] for _, e, _ in parsed])
+        for i, messages in unique.items():
+            bad.setdefault(i, {}).update(messages)
+        for i, (row, existing, values) in enumerate(parsed):
+            if i in bad:
+                self._errors(row, bad[i])
+                continue
+            self._preview(row, "update", existing["id"], values)
+            self.report.updated += 1
+            if not (self.report.error_count or self.dry_run):
+                self._update(existing, values)
+
+    def _update(self, existing, values: dict) -> None:
+        old = self.reader.values(self.table, existing)
+        changes = {}
+        for name, value in values.items():
+            f = self.table.field(name)
+            ftype = self.registry.get(f.type)
+            before, after = ftype.to_json(old.get(name), f), ftype.to_json(value, f)
+            if before != after:
+                changes[name] = [before, after]
+        if not changes:
+            return
+        db_values = {}
+        for name in changes:
+            f = self.table.field(name)
+            db_values.update(self.registry.get(f.type).to_db(values[name], f))
+        version = existing["version"] + 1
+        self.conn.execute(update(self.sql).where(self.sql.c.id == existing["id"]).values(
+            **db_values, version=version, updated_at=self.now, updated_by=self.actor.id))
+        audit.record(self.conn, self.table.id, existing["id"], "update", self.actor.id,
+                     {**changes, "import": [None, True]}, version, self.now)
+        self.service.computed.after_update(self.conn, self.snap, self.table, existing, changes, self.actor)
+        self.updated[str(existing["id"])] = {"version": version,
+                                             "previous": {k: v[0] for k, v in changes.items()}}
+
+
+def _journal(conn, table: TableDef, actor, mode: str, source: str, writer: _Writer) -> int:
+    return conn.execute(insert(cf_imports).values(
+        table_id=table.id, user_id=actor.id, source=(source or "import")[:255], mode=mode,
+        created_count=writer.report.created, updated_count=len(writer.updated),
+        created_ids=writer.created_ranges, updated=writer.updated, created_at=writer.now,
+    ).returning(cf_imports.c.id)).scalar_one()
+
+
+# --- journal and revert -------------------------------------------------------------
+def describe_import(row) -> dict:
+    return {"id": row["id"], "table_id": row["table_id"], "user_id": row["user_id"],
+            "source": row["source"], "mode": row["mode"], "created": row["created_count"],
+            "updated": row["updated_count"],
+            "created_at": row["created_at"].isoformat().replace("+00:00", "Z"),
+            "reverted_at": row["reverted_at"].isoformat().replace("+00:00", "Z") if row["reverted_at"] else None}
+
+
+def get_import(service, actor, import_id: int) -> dict:
+    with service.engine.connect() as conn:
+        row = _import_row(service, conn, actor, import_id)
+        snap = service.catalog.current(conn)
+        return {**describe_import(row), "table": snap.table_by_id(row["table_id"]).api_name}
+
+
+def _import_row(service, conn, actor, import_id):
+    actor = service.access.require_active(actor)
+    row = conn.execute(select(cf_imports).where(cf_imports.c.id == int(import_id))).mappings().first()
+    if row is None:
+        raise NotFound(f"No import #{import_id}.", {"import": import_id})
+    if row["user_id"] != actor.id and not actor.is_admin:
+        raise AccessDenied("Only the user who ran an import (or an administrator) may see or revert it.",
+                           {"import": import_id})
+    return row
+
+
+def revert_import(service, actor, import_id: int, force: bool = False) -> dict:
+    with service.engine.begin() as conn:
+        row = _import_row(service, conn, actor, import_id)
+        if row["reverted_at"] is not None:
+            raise ImportNotRevertible(f"Import #{import_id} was already reverted.", {"import": import_id})
+        snap = service.catalog.current(conn)
+        table = snap.table_by_id(row["table_id"])
+        service.access.check_table(actor, table, "delete")
+        service.access.check_table(actor, table, "update")
+        sql = snap.sql_table(table)
+        now = service.clock()
+        created = [i for first, last in row["created_ids"] for i in range(first, last + 1)]
+        changed = _changed_since(conn, sql, created, row["updated"])
+        if changed and not force:
+            raise ImportNotRevertible(
+                f"{len(changed)} record(s) of import #{import_id} were changed since; nothing was reverted. "
+                "Revert with force to undo the import anyway.", {"import": import_id, "records": changed[:100]})
+        trashed = _trash(conn, sql, table, created, actor, now)
+        for record_id in created:
+            service.computed.after_trash(conn, snap, table, {"id": record_id}, actor)
+        restored = _restore(service, conn, snap, table, sql, row["updated"], actor, now)
+        conn.execute(update(cf_imports).where(cf_imports.c.id == row["id"]).values(reverted_at=now))
+        return {"import": row["id"], "table": table.api_name, "trashed": trashed, "restored": restored}
+
+
+def _changed_since(conn, sql, created: list[int], updated: dict) -> list[int]:
+    changed = []
+    for start in range(0, len(created), BATCH):
+        chunk = created[start:start + BATCH]
+        changed += conn.execute(select(sql.c.id).where(sql.c.id.in_(chunk), sql.c.version != 1)).scalars().all()
+    ids = [int(i) for i in updated]
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        for record_id, version in conn.execute(select(sql.c.id, sql.c.version).where(sql.c.id.in_(chunk))):
+            if version != updated[str(record_id)]["version"]:
+                changed.append(record_id)
+    return sorted(changed)
+
+
+def _trash(conn, sql, table: TableDef, created: list[int], actor, now: dt.datetime) -> int:
+    count = 0
+    for start in range(0, len(created), BATCH):
+        chunk = created[start:start + BATCH]
+        live = conn.execute(select(sql.c.id, sql.c.version).where(
+            sql.c.id.in_(chunk), sql.c.deleted_at.is_(None))).all()
+        if not live:
+            continue
+        conn.execute(update(sql).where(sql.c.id.in_([i for i, _ in live])).values(
+            deleted_at=now, version=sql.c.version + 1, updated_at=now, updated_by=actor.id))
+        audit.record_many(conn, [dict(table_id=table.id, record_id=i, action="delete", user_id=actor.id,
+                                      changes={"revert_import": [None, True]}, version=v + 1, at=now)
+                                 for i, v in live])
+        count += len(live)
+    return count
+
+
+def _restore(service, conn, snap, table: TableDef, sql, updated: dict, actor, now) -> int:
+    registry = service.registry
+    for key, entry in updated.items():
+        values, errors = parse_input(registry, table, {k: v for k, v in entry["previous"].items()
+                                                       if table.field(k) is not None}, partial=True)
+        if errors:
+            raise ImportNotRevertible(f"Record #{key} cannot get its previous values back: {errors}",
+                                      {"record": int(key), "fields": errors})
+        db_values = {}
+        for name, value in values.items():
+            f = table.field(name)
+            db_values.update(registry.get(f.type).to_db(value, f))
+        version = conn.execute(select(sql.c.version).where(sql.c.id == int(key))).scalar_one()
+        if db_values:
+            conn.execute(update(sql).where(sql.c.id == int(key)).values(
+                **db_values, version=version + 1, updated_at=now, updated_by=actor.id))
+        changes = {k: [None, v] for k, v in entry["previous"].items()}
+        audit.record(conn, table.id, int(key), "update", actor.id, changes, version + 1, now)
+        service.computed.after_update(conn, snap, table, {"id": int(key)}, changes, actor)
+    return len(updated)

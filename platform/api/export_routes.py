@@ -1,0 +1,48 @@
+"""``GET /tables/<table>/export?format=csv|xlsx|json``: a list with its filter and sort.
+
+Same query parameters as the records list (``filter``, ``search``, ``sort``; paging is
+ignored: every matching row is exported). Only readable fields appear. The body is
+streamed: CSV and JSON batch by batch, XLSX from a constant-memory temporary file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from flask import Response, request
+
+from cardfile.metamodel.errors import BadQuery
+from cardfile.platform.app.factory import get_runtime
+from cardfile.reports.exports import FORMATS, MEDIA_TYPES, list_csv, list_json, list_xlsx
+
+from .auth import current_actor
+from .report_routes import attachment, file_chunks
+from .schemas import list_query
+from .v1 import bp
+
+
+@bp.get("/tables/<table>/export")
+def export_list(table):
+    fmt = request.args.get("format", "csv")
+    if fmt not in FORMATS:
+        raise BadQuery(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}.",
+                       {"format": fmt, "allowed": list(FORMATS)})
+    args = request.args.copy()
+    args.pop("page", None)
+    args.pop("per_page", None)
+    rt = get_runtime()
+    stream = rt.records.iter_rows(current_actor(), table, list_query(args), action="export")
+    filename = f"{table}.{fmt}"
+    if fmt == "csv":
+        return attachment(Response(list_csv(rt.registry, stream), mimetype=MEDIA_TYPES["csv"]), filename)
+    if fmt == "json":
+        return attachment(Response(list_json(stream), mimetype=MEDIA_TYPES["json"]), filename)
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        list_xlsx(rt.registry, stream, path, title=stream.table.label)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return attachment(Response(file_chunks(path), mimetype=MEDIA_TYPES["xlsx"]), filename)

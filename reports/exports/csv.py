@@ -1,0 +1,52 @@
+"""CSV exports as generators of bytes: UTF-8 with a BOM (Excel reads it), comma-separated."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Iterator
+
+from .cells import export_columns, text_of
+
+BOM = "\ufeff"
+
+
+def list_csv(registry, stream, delimiter: str = ",") -> Iterator[bytes]:
+    """One chunk per batch of the record stream; the header first."""
+    columns = export_columns(registry, stream.fields)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow([c.header for c in columns])
+    yield _drain(buffer)
+    for batch in stream.batches():
+        for record in batch:
+            writer.writerow([text_of(c.get(record)) for c in columns])
+        yield _drain(buffer)
+
+
+def report_csv(pivot, delimiter: str = ",") -> Iterator[bytes]:
+    """The pivot as a table: row labels, then one column per (column labels, value)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    buffer.write(BOM)
+    row_headers = [f["label"] for f in pivot.row_fields] or [""]
+    writer.writerow(row_headers + [column_title(pivot, c) for c in pivot.columns])
+    for row in pivot.rows:
+        labels = list(row["labels"]) + [""] * (len(row_headers) - len(row["labels"]))
+        writer.writerow(labels + [text_of(v) for v in row["cells"]])
+    yield _drain(buffer)
+
+
+def column_title(pivot, column: dict) -> str:
+    value = pivot.values[column["value"]]["label"]
+    if not pivot.column_fields:
+        return value
+    return " / ".join(list(column["labels"]) + [value])
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data

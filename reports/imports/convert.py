@@ -1,0 +1,171 @@
+"""Column mapping and cell conversion for imports.
+
+The field types' ``parse`` already accepts most input (ISO and dotted dates, a decimal
+comma, "yes"/"да", choice labels). What spreadsheets add on top is handled here, not by
+loosening the types: thousands separators (``1 234,56``, ``1.234,56``, ``1,234.56``),
+currency signs and percent signs, more date formats (``03/31/2025``, ``31 Mar 2025``,
+spreadsheet date cells), booleans in more languages, multi-choices split on ``;``, and
+links found by the target's display value (or another key field) instead of an id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal
+
+from cardfile.metamodel.errors import BadQuery
+
+NOT_IMPORTABLE = ("lines", "counter", "file", "image")
+EXTRA_DATE_FORMATS = ("%m/%d/%Y", "%d-%m-%Y", "%Y.%m.%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y",
+                      "%B %d, %Y", "%Y%m%d", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                      "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M")
+TRUE_EXTRA = {"tak", "sim", "ano", "igen", "evet", "истина", "вкл", "+", "✔", "☑", "t", "wahr", "vrai"}
+FALSE_EXTRA = {"nie", "não", "nao", "ne", "nem", "hayır", "ложь", "выкл", "-", "✗", "☐", "f", "falsch",
+               "faux", "nej", "no"}
+CURRENCY_SIGNS = "€$£₽₴¥₸₼₾₺"
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+class ImportMappingInvalid(BadQuery):
+    code = "IMPORT_MAPPING_INVALID"
+
+
+def normalize(text) -> str:
+    """Header/label matching key: case-, space-, accent- and punctuation-insensitive."""
+    folded = unicodedata.normalize("NFKD", str(text or "")).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def auto_mapping(headers: list[str], fields) -> dict[str, str | None]:
+    """Column header -> field api name, matched by label or API name (each field once)."""
+    by_key = {}
+    for f in fields:
+        by_key.setdefault(normalize(f.api_name), f.api_name)
+        by_key.setdefault(normalize(f.label), f.api_name)
+    mapping, used = {}, set()
+    for header in headers:
+        name = by_key.get(normalize(header))
+        if name is not None and name not in used:
+            mapping[header] = name
+            used.add(name)
+        else:
+            mapping[header] = None
+    return mapping
+
+
+def check_mapping(mapping: dict, headers: list[str], table, writable: dict) -> dict[int, str]:
+    """Column index -> field api name; unknown columns or fields raise with the list."""
+    problems, by_index, used = [], {}, {}
+    positions = {h: i for i, h in reversed(list(enumerate(headers)))}
+    for header, name in mapping.items():
+        if name in (None, ""):
+            continue
+        if header not in positions:
+            problems.append(f"the file has no column {header!r}")
+            continue
+        f = writable.get(name)
+        if f is None:
+            problems.append(f"{table.label!r} has no field {name!r} that can be imported")
+            continue
+        if f.type in NOT_IMPORTABLE:
+            problems.append(f"{f.label!r} ({f.type}) cannot be imported from a file")
+            continue
+        if name in used:
+            problems.append(f"columns {used[name]!r} and {header!r} both go to {name!r}")
+            continue
+        used[name] = header
+        by_index[positions[header]] = name
+    if problems:
+        raise ImportMappingInvalid("The column mapping is not valid: " + "; ".join(problems) + ".",
+                                   {"problems": problems, "columns": headers})
+    if not by_index:
+        raise ImportMappingInvalid("No column is mapped to a field; map at least one.",
+                                   {"columns": headers, "fields": sorted(writable)})
+    return by_index
+
+
+# --- cells ----------------------------------------------------------------------------
+class CellError(ValueError):
+    pass
+
+
+def number_text(value, percent: bool = False, money: bool = False) -> str | Decimal | int:
+    if isinstance(value, bool):
+        raise CellError(f"expected a number, got {value!r}")
+    if isinstance(value, (int, Decimal)):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = _SPACES.sub("", str(value)).strip(CURRENCY_SIGNS)
+    currency = ""
+    if money and len(text) > 3 and text[-3:].isalpha():
+        text, currency = text[:-3], text[-3:]
+    if percent:
+        text = text.rstrip("%")
+    if text.count(",") and text.count("."):
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")  # 1.234,56
+        else:
+            text = text.replace(",", "")  # 1,234.56
+    elif text.count(",") > 1:
+        text = text.replace(",", "")  # 1,234,567
+    elif text.count(".") > 1:
+        text = text.replace(".", "")  # 1.234.567
+    return text + currency
+
+
+def date_value(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value
+    text = str(value).strip()
+    for fmt in EXTRA_DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return text
+
+
+def bool_value(value):
+    if isinstance(value, (bool, int)):
+        return value
+    word = str(value).strip().casefold()
+    if word in TRUE_EXTRA:
+        return True
+    if word in FALSE_EXTRA:
+        return False
+    return str(value)
+
+
+def multi_value(value):
+    if isinstance(value, str):
+        return [v.strip() for v in re.split(r"[;,\n]", value) if v.strip()]
+    return value
+
+
+def prepare(ftype_key: str, value):
+    """A cell as input the field type's ``parse`` accepts."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if ftype_key in ("integer", "decimal"):
+        return number_text(value)
+    if ftype_key == "percent":
+        return number_text(value, percent=True)
+    if ftype_key == "money":
+        return number_text(value, money=True)
+    if ftype_key == "date":
+        parsed = date_value(value)
+        return parsed.date() if isinstance(parsed, dt.datetime) else parsed
+    if ftype_key == "datetime":
+        return date_value(value)
+    if ftype_key == "boolean":
+        return bool_value(value)
+    if ftype_key == "multi_choice":
+        return multi_value(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value if isinstance(value, str) else str(value)

@@ -1,0 +1,177 @@
+"""ReportService: saved pivot reports (``cf_reports``), running them, exporting them.
+
+Who may do what:
+
+* a report is seen by its owner, by everyone when it is shared, and by administrators;
+* only its owner or an administrator changes or deletes it;
+* creating, running or previewing needs read access to the report's table (the record
+  service checks it again, and counts only the rows the user may read); exporting
+  also needs the table's export permission.
+
+``cf_reports`` is a platform table, written here with SQLAlchemy Core; records are
+only ever read through ``RecordService.aggregate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, insert, or_, select, update
+
+from cardfile.metamodel.errors import AccessDenied, InvalidDefinition, NotFound
+from cardfile.metamodel.storage.platform_tables import cf_reports
+
+from .definition import validate_definition
+from .pivot import Pivot, drill_filters, run_pivot
+
+NAME_MAX = 200
+
+
+class ReportNotFound(NotFound):
+    code = "REPORT_NOT_FOUND"
+
+    def __init__(self, report_id):
+        super().__init__(f"No report #{report_id}.", {"report": report_id})
+
+
+def _ts(value):
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def describe(row) -> dict:
+    return {"id": row["id"], "name": row["name"], "table": row["table_name"],
+            "description": row["description"], "definition": row["definition"],
+            "owner": row["owner_id"], "shared": row["shared"], "package": row["package"],
+            "created_at": _ts(row["created_at"]), "updated_at": _ts(row["updated_at"])}
+
+
+class ReportService:
+    def __init__(self, runtime, clock=None):
+        self.rt = runtime
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+
+    # --- reading --------------------------------------------------------------------
+    def list(self, actor, table: str | None = None) -> list[dict]:
+        actor = self.rt.access.require_active(actor)
+        stmt = select(cf_reports).order_by(cf_reports.c.name, cf_reports.c.id)
+        if not actor.is_admin:
+            stmt = stmt.where(or_(cf_reports.c.owner_id == actor.id, cf_reports.c.shared.is_(True)))
+        if table is not None:
+            stmt = stmt.where(cf_reports.c.table_name == table)
+        with self.rt.engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        snap = self.rt.schema.snapshot()
+        visible = []
+        for row in rows:
+            try:
+                self.rt.access.check_table(actor, snap.table(row["table_name"]), "read")
+            except (AccessDenied, NotFound):
+                continue
+            visible.append(describe(row))
+        return visible
+
+    def get(self, actor, report_id) -> dict:
+        return describe(self._row(actor, report_id))
+
+    # --- writing --------------------------------------------------------------------
+    def create(self, actor, data: dict) -> dict:
+        actor = self.rt.access.require_active(actor)
+        name, table, definition = self._checked(actor, data, None)
+        now = self.clock()
+        with self.rt.engine.begin() as conn:
+            report_id = conn.execute(insert(cf_reports).values(
+                name=name, table_name=table, definition=definition, description=data.get("description"),
+                owner_id=actor.id, shared=bool(data.get("shared", False)), package=data.get("package"),
+                created_at=now, updated_at=now).returning(cf_reports.c.id)).scalar_one()
+        return self.get(actor, report_id)
+
+    def update(self, actor, report_id, changes: dict) -> dict:
+        row = self._row(actor, report_id, write=True)
+        unknown = set(changes) - {"name", "table", "definition", "description", "shared"}
+        if unknown:
+            raise InvalidDefinition(f"Unknown report key(s): {', '.join(sorted(unknown))}.", {"keys": sorted(unknown)})
+        merged = {"name": row["name"], "table": row["table_name"], "definition": row["definition"], **changes}
+        name, table, definition = self._checked(actor, merged, row["id"])
+        values = dict(name=name, table_name=table, definition=definition, updated_at=self.clock())
+        if "description" in changes:
+            values["description"] = changes["description"]
+        if "shared" in changes:
+            values["shared"] = bool(changes["shared"])
+        with self.rt.engine.begin() as conn:
+            conn.execute(update(cf_reports).where(cf_reports.c.id == row["id"]).values(**values))
+        return self.get(actor, row["id"])
+
+    def delete(self, actor, report_id) -> dict:
+        row = self._row(actor, report_id, write=True)
+        with self.rt.engine.begin() as conn:
+            conn.execute(delete(cf_reports).where(cf_reports.c.id == row["id"]))
+        return {"id": row["id"], "deleted": True}
+
+    # --- running --------------------------------------------------------------------
+    def run(self, actor, report_id) -> Pivot:
+        row = self._row(actor, report_id)
+        return run_pivot(self.rt.records, actor, row["table_name"], row["definition"])
+
+    def preview(self, actor, table: str, definition: dict) -> Pivot:
+        """Run an unsaved definition (the designer's live preview)."""
+        return run_pivot(self.rt.records, actor, table, definition)
+
+    def check_export(self, actor, table: str) -> None:
+        self.rt.access.check_table(actor, self.rt.schema.snapshot().table(table), "export")
+
+    def drill(self, actor, table: str, definition: dict, row_keys: list, column_keys: list) -> dict:
+        """The records list filter behind a cell: ``{"table", "filter": ["field:op:value", …]}``."""
+        doc = validate_definition(definition)
+        snap = self.rt.schema.snapshot()
+        t = snap.table(table)
+        self.rt.access.check_table(actor, t, "read")
+        if len(row_keys) > len(doc["rows"]) or len(column_keys) > len(doc["columns"]):
+            raise InvalidDefinition("More keys than the report has row or column groupings.",
+                                    {"rows": len(doc["rows"]), "columns": len(doc["columns"])})
+        types = {}
+        for g in doc["rows"] + doc["columns"]:
+            f = _path_field(snap, t, g["field"])
+            if f is not None:
+                types[g["field"]] = f.type
+        return {"table": table, "filter": drill_filters(doc, row_keys, column_keys, types)}
+
+    # --- internals ------------------------------------------------------------------
+    def _row(self, actor, report_id, write: bool = False):
+        actor = self.rt.access.require_active(actor)
+        try:
+            key = int(report_id)
+        except (TypeError, ValueError):
+            raise ReportNotFound(report_id) from None
+        with self.rt.engine.connect() as conn:
+            row = conn.execute(select(cf_reports).where(cf_reports.c.id == key)).mappings().first()
+        if row is None:
+            raise ReportNotFound(report_id)
+        mine = row["owner_id"] == actor.id or actor.is_admin
+        if not mine and not row["shared"]:
+            raise ReportNotFound(report_id)
+        if write and not mine:
+            raise AccessDenied("Only the report's owner or an administrator may change it.", {"report": key})
+        return row
+
+    def _checked(self, actor, data: dict, report_id) -> tuple[str, str, dict]:
+        name = str(data.get("name") or "").strip()
+        if not name or len(name) > NAME_MAX:
+            raise InvalidDefinition(f"A report needs a name of 1 to {NAME_MAX} characters.", {"field": "name"})
+        table = data.get("table")
+        if not isinstance(table, str):
+            raise InvalidDefinition("A report needs the API name of its table.", {"field": "table"})
+        definition = validate_definition(data.get("definition"))
+        run_pivot(self.rt.records, actor, table, {**definition, "limit": 1})  # paths, types, read access
+        return name, table, definition
+
+
+def _path_field(snap, table, path: str):
+    hop, _, name = path.partition(".")
+    if not name:
+        return table.field(hop)
+    if hop == "parent" and table.is_child:
+        return snap.parent_of(table)[0].field(name)
+    link = table.field(hop)
+    if link is None or link.type != "link":
+        return None
+    return snap.table_by_id(int(link.options["target_id"])).field(name)
