@@ -5,7 +5,7 @@ return operations. ``apply(conn, ops)`` runs them through alembic's operations o
 caller's connection (the caller owns the transaction, so a failure writes nothing —
 PostgreSQL and SQLite both have transactional DDL). SQLite (3.35+) adds, renames and
 drops user columns in place: user columns there carry no key constraints (the record
-service checks links), so no table rebuild is needed.
+service checks links; PostgreSQL also has real foreign keys), so no rebuild is needed.
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ def apply(conn, ops: list) -> None:
         elif isinstance(op, AddColumns):
             for column in op.columns:
                 operations.add_column(op.table.name, column._copy())
+                _add_foreign_keys(conn, operations, op.table.name, column)
             for index in op.indexes:
                 _create_index(operations, index, op.table.name)
         elif isinstance(op, ReplaceIndexes):
@@ -112,6 +113,17 @@ def apply(conn, ops: list) -> None:
             _rewrite(conn, operations, op)
         else:  # pragma: no cover - a programming error, not user input
             raise TypeError(f"unknown DDL operation {op!r}")
+
+
+def _add_foreign_keys(conn, operations: Operations, table_name: str, column: Column) -> None:
+    """Links are foreign keys on PostgreSQL. On SQLite a column added later cannot get
+    one without a table rebuild, so there the record service's checks guard links."""
+    if conn.dialect.name == "sqlite":
+        return
+    for fk in column.foreign_keys:
+        target_table, target_column = fk.target_fullname.split(".")
+        operations.create_foreign_key(fk.name or f"fk_{table_name}_{column.name}", table_name,
+                                      target_table, [column.name], [target_column])
 
 
 def _create_index(operations: Operations, index: Index, table_name: str) -> None:
