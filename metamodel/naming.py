@@ -18,6 +18,8 @@ RESERVED = set(SYSTEM_COLUMNS) | set(CHILD_COLUMNS) | set(keyword.kwlist) | {
 def clean_label(label) -> str:
     if not isinstance(label, str) or not label.strip():
         raise InvalidDefinition("A label is required.", {"label": label})
+    if "\x00" in label:
+        raise InvalidDefinition("A label must not contain NUL characters.", {})
     label = " ".join(label.split())
     if len(label) > 200:
         raise InvalidDefinition("A label has at most 200 characters.", {"label": label[:50] + "…"})

@@ -52,6 +52,8 @@ class TextType(FieldType):
                 raw = str(raw)
             else:
                 raise FieldValueError(f"expected text, got {type(raw).__name__}")
+        if "\x00" in raw:
+            raise FieldValueError("text must not contain NUL characters")
         if not self.single_line:
             return raw
         raw = raw.strip()
