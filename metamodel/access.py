@@ -1,30 +1,91 @@
-"""Access checks, asked first by every service method.
+"""Access checks, asked first by every service method: the one place rules are enforced.
 
-The foundation rule: an active user may read and write records; only administrators
-change the schema, manage users, or act on another user's behalf. Groups, per-table
-permissions, row scopes and field rules extend this class.
+    Access.view(actor, snap)   an ActorView: the actor's policy (permissions.Policy, the union
+                               of their groups) over one catalog snapshot
+    ActorView.check(table, action)     403 unless a group grants the action on the table
+    ActorView.scope(table, sql, action) extra WHERE for the rows in reach (None: all rows)
+    ActorView.readable(table)          the fields the actor may see (hidden ones never leave)
+    ActorView.writable(table, action)  the fields the actor may set on create/update
+    ActorView.snapshot()               the snapshot as the actor sees it (filters, search,
+                                       sort, formulas in ``where=`` and OpenAPI use it)
+    check_table / row_clause / readable_fields   the same for callers without a view
+
+Policies are cached per user and reloaded whenever ``cf_meta.access_version`` changes;
+every change to users, groups, memberships or permissions bumps it (``bump_version``), so
+all app processes see a change on their next check.
+
+A **preview** ("view as", ``Actor.previewed_by``) sees what the previewed user or group
+sees and may change nothing. Administrators (``is_admin`` users and members of an admin
+group) may do everything.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+
+from sqlalchemy import false, insert, select, update
+
 from .actors import Actor
 from .errors import AccessDenied, AuthenticationFailed
 from .model import TableDef
+from .permissions import READ_ACTIONS, Policy, compile_scope, load_policy, union
+from .storage.platform_tables import cf_meta
 
 RECORD_ACTIONS = ("read", "create", "update", "delete", "export", "print")
+VERSION_KEY = "access_version"
+
+
+def bump_version(conn) -> None:
+    """Call in the transaction of any change that affects policies."""
+    current = conn.execute(select(cf_meta.c.value).where(cf_meta.c.key == VERSION_KEY)).scalar()
+    if current is None:
+        conn.execute(insert(cf_meta).values(key=VERSION_KEY, value="1"))
+    else:
+        conn.execute(update(cf_meta).where(cf_meta.c.key == VERSION_KEY).values(value=str(int(current) + 1)))
 
 
 class Access:
+    def __init__(self, engine, catalog, registry):
+        self.engine = engine
+        self.catalog = catalog
+        self.registry = registry
+        self._cache: dict = {}
+        self._lock = threading.Lock()
+
+    # --- who ------------------------------------------------------------------------
     def require_active(self, actor: Actor | None) -> Actor:
         if actor is None or not actor.is_active:
             raise AuthenticationFailed("Sign in first.")
+        if not self.policy(actor).active:
+            raise AuthenticationFailed("This account is disabled.")
         return actor
 
-    def check_table(self, actor: Actor | None, table: TableDef, action: str) -> None:
+    def policy(self, actor: Actor) -> Policy:
+        key = (actor.id, actor.preview_groups)
+        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+            version = conn.execute(select(cf_meta.c.value).where(cf_meta.c.key == VERSION_KEY)).scalar() or "0"
+            cached = self._cache.get(key)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            policy = load_policy(conn, actor.id, actor.preview_groups)
+        with self._lock:
+            self._cache[key] = (version, policy)
+        return policy
+
+    def is_admin(self, actor: Actor | None) -> bool:
+        return actor is not None and actor.is_active and self.policy(actor).admin
+
+    def view(self, actor: Actor | None, snap=None) -> "ActorView":
         actor = self.require_active(actor)
-        if action == "design" and not actor.is_admin:
-            raise AccessDenied(f"You may not change the design of {table.label!r}.",
-                               {"table": table.api_name, "action": action})
+        if snap is None:
+            with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+                snap = self.catalog.current(conn)
+        return ActorView(self, actor, self.policy(actor), snap)
+
+    # --- the hooks the services call ----------------------------------------------------
+    def check_table(self, actor: Actor | None, table: TableDef, action: str) -> None:
+        self.view(actor).check(table, action)
 
     def row_clause(self, actor: Actor, table: TableDef, sql_table):
         """An extra WHERE clause limiting the rows ``actor`` may read (None: all rows).
@@ -32,18 +93,144 @@ class Access:
         Every read path of the record service (lists, cards, counts, aggregates, exports,
         link pickers) adds it, so a row scope is enforced in one place.
         """
-        return None
+        return self.view(actor).scope(table, sql_table, "read")
 
     def readable_fields(self, actor: Actor, table: TableDef) -> list:
         """The live fields ``actor`` may see; hidden fields never leave the service."""
-        return table.fields
+        return self.view(actor).readable(table)
 
     def check_design(self, actor: Actor | None) -> None:
         actor = self.require_active(actor)
-        if not actor.is_admin:
+        _refuse_preview(actor)
+        if not self.policy(actor).admin:
             raise AccessDenied("Only administrators may change tables and fields.", {"action": "design"})
 
     def check_admin(self, actor: Actor | None) -> None:
         actor = self.require_active(actor)
-        if not actor.is_admin:
+        _refuse_preview(actor)
+        if not self.policy(actor).admin:
             raise AccessDenied("Only administrators may do this.", {"action": "admin"})
+
+
+def _refuse_preview(actor: Actor) -> None:
+    if actor.previewed_by is not None:
+        raise AccessDenied("This is a read-only preview (view as); nothing can be changed.",
+                           {"preview": True})
+
+
+class ActorView:
+    """One actor's rights over one snapshot; built per service call."""
+
+    def __init__(self, access: Access, actor: Actor, policy: Policy, snap):
+        self.access = access
+        self.actor = actor
+        self.policy = policy
+        self.snap = snap
+        self._readable: dict[int, list] = {}
+
+    @property
+    def admin(self) -> bool:
+        return self.policy.admin
+
+    def root(self, table: TableDef) -> TableDef:
+        """The table whose grants apply (a line-item table follows its parent)."""
+        while table.is_child:
+            table = self.snap.parent_of(table)[0]
+        return table
+
+    def allows(self, table: TableDef, action: str) -> bool:
+        if self.actor.previewed_by is not None and action not in READ_ACTIONS:
+            return False
+        return self.policy.allows(self.root(table).id, action)
+
+    def check(self, table: TableDef, action: str) -> None:
+        if self.actor.previewed_by is not None and action not in READ_ACTIONS:
+            _refuse_preview(self.actor)
+        if not self.policy.allows(self.root(table).id, action):
+            raise AccessDenied(_denied_message(table, action), {"table": table.api_name, "action": action})
+
+    def scope(self, table: TableDef, sql, action: str = "read"):
+        """The rows of ``table`` in reach of ``action`` as a WHERE clause (None: all)."""
+        if self.policy.admin:
+            return None
+        if table.is_child:
+            parent, _ = self.snap.parent_of(table)
+            parent_sql = self.snap.sql_table(parent)
+            inner = self.scope(parent, parent_sql, action)
+            return None if inner is None else sql.c.parent_id.in_(select(parent_sql.c.id).where(inner))
+        grants = self.policy.granting(table.id, action)
+        if not grants:
+            return false()
+        return union([compile_scope(self.snap, self.access.registry, self.policy, g, table, sql)
+                      for g in grants])
+
+    def in_scope(self, conn, table: TableDef, record_id: int, action: str) -> bool:
+        sql = self.snap.sql_table(table)
+        clause = self.scope(table, sql, action)
+        if clause is None:
+            return True
+        return conn.execute(select(sql.c.id).where(sql.c.id == record_id, clause)).first() is not None
+
+    def readable(self, table: TableDef) -> list:
+        if table.id in self._readable:
+            return self._readable[table.id]
+        if self.policy.admin:
+            fields = list(table.fields)
+        else:
+            grants = self.policy.granting(self.root(table).id, "read")
+            fields = [f for f in table.fields
+                      if grants and not all(g.mode(f.id) == "hidden" for g in grants)]
+        self._readable[table.id] = fields
+        return fields
+
+    def writable(self, table: TableDef, action: str) -> list:
+        readable = self.readable(table)
+        if self.policy.admin:
+            return readable
+        grants = self.policy.granting(self.root(table).id, action)
+        return [f for f in readable if any(g.mode(f.id) is None for g in grants)]
+
+    def check_values(self, table: TableDef, data, action: str) -> None:
+        """403 naming the fields in ``data`` the actor may not set (hidden or read-only)."""
+        if self.policy.admin or not isinstance(data, dict):
+            return
+        writable = {f.api_name for f in self.writable(table, action)}
+        refused = sorted(k for k in data if table.field(k) is not None and k not in writable)
+        if refused:
+            raise AccessDenied(f"You may not set {', '.join(repr(k) for k in refused)} on {table.label!r}.",
+                               {"table": table.api_name, "fields": refused, "action": action})
+        for f in table.fields:
+            if f.type == "lines" and isinstance(data.get(f.api_name), list):
+                child = self.snap.child_table(f)
+                for line in data[f.api_name]:
+                    self.check_values(child, line, "update" if isinstance(line, dict) and line.get("id") else action)
+
+    def visible_table(self, table: TableDef) -> TableDef:
+        """``table`` with only the readable fields (filters, search and sort see no more)."""
+        if self.policy.admin:
+            return table
+        return dataclasses.replace(table, all_fields=list(self.readable(table)))
+
+    def snapshot(self):
+        """The snapshot as the actor sees it: unreadable tables without fields, hidden fields gone."""
+        if self.policy.admin:
+            return self.snap
+        tables = {}
+        for t in self.snap.tables.values():
+            readable = self.readable(t) if self.allows(t, "read") and t.live else []
+            tables[t.id] = dataclasses.replace(t, all_fields=list(readable))
+        return dataclasses.replace(self.snap, tables=tables)
+
+    def visible_tables(self) -> list[TableDef]:
+        """Readable top-level tables in a visible menu section, in menu order."""
+        sections = self.policy.sections
+        return [t for t in self.snap.live_tables()
+                if self.allows(t, "read") and (self.policy.admin or sections is None or t.section in sections
+                                               or t.section is None)]
+
+
+def _denied_message(table: TableDef, action: str) -> str:
+    verbs = {"read": "see the records of", "create": "add records to", "update": "change records in",
+             "delete": "delete records from", "export": "export", "print": "print from",
+             "design": "change the design of"}
+    return f"You may not {verbs.get(action, action)} {table.label!r}."

@@ -12,6 +12,10 @@ class Actor:
     name: str = ""
     is_admin: bool = False
     is_active: bool = True
+    #: "View as": the administrator previewing (read-only), and the groups previewed
+    #: (None: the user's own groups).
+    previewed_by: int | None = None
+    preview_groups: tuple | None = None
 
     @property
     def display(self) -> str:

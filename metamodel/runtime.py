@@ -15,8 +15,10 @@ from .access import Access
 from .catalog import Catalog
 from .fieldtypes.registry import FieldTypeRegistry, default_registry
 from .files import FileStore
+from .groups import GroupService
 from .records.service import RecordService
 from .schema import SchemaService
+from .security_log import SecurityLog
 from .storage import migrations
 from .storage.engine import make_engine
 from .users import UserService
@@ -48,6 +50,8 @@ class Runtime:
     records: RecordService
     users: UserService
     files: FileStore
+    groups: GroupService
+    security: SecurityLog
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -61,12 +65,14 @@ def build_runtime(settings: Settings, registry: FieldTypeRegistry | None = None,
         with engine.begin() as conn:
             migrations.upgrade(conn)
     registry = registry or default_registry()
-    access = access or Access()
     catalog = Catalog(registry)
+    access = access or Access(engine, catalog, registry)
     return Runtime(
         settings=settings, engine=engine, registry=registry, catalog=catalog, access=access,
         schema=SchemaService(engine, catalog, registry, access),
         records=RecordService(engine, catalog, registry, access),
         users=UserService(engine, access),
         files=FileStore(engine, Path(settings.data_dir) / "files", access, settings.max_upload_bytes),
+        groups=GroupService(engine, catalog, registry, access),
+        security=SecurityLog(engine, access),
     )

@@ -85,7 +85,14 @@ def admin(runtime):
 
 @pytest.fixture
 def staff(runtime, admin):
-    return runtime.users.create("staff", "staff-password", name="Staff Member", actor=admin)
+    """A user in the "staff" group, which may read, add, change, delete, export and print
+    the records of every table (no design, no administration)."""
+    user = runtime.users.create("staff", "staff-password", name="Staff Member", actor=admin)
+    runtime.groups.create(admin, "staff")
+    runtime.groups.set_permission(admin, "staff", "*", {
+        "actions": ["read", "create", "update", "delete", "export", "print"]})
+    runtime.groups.add_member(admin, "staff", "staff")
+    return user
 
 
 @pytest.fixture
