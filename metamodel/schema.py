@@ -195,6 +195,7 @@ class SchemaService:
                 self.registry.get(new.type)
                 merged = {**old.options, **(changes.get("options") or {})} if new.type == old.type \
                     else dict(changes.get("options") or {})
+                merged = {k: v for k, v in merged.items() if v is not None}  # null removes an option
                 new.options = self._normalize_options(snap, table, new.type, merged, old)
             result = {"field": describe_field(snap, new), "conversion": None}
             if old.type == new.type == "formula":  # values are recomputed, not converted
