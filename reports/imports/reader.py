@@ -56,7 +56,8 @@ def open_source(path, filename: str = "", options: dict | None = None) -> Source
         raise ImportFileInvalid(f"Import reads CSV and XLSX files, not {kind!r}.", {"format": kind})
     source = Source(path, kind)
     if kind == "csv":
-        sample = path.open("rb").read(SAMPLE_BYTES)
+        with path.open("rb") as handle:
+            sample = handle.read(SAMPLE_BYTES)
         source.encoding = options.get("encoding") or detect_encoding(sample)
         text = _decode_sample(sample, source.encoding)
         source.delimiter = options.get("delimiter") or detect_delimiter(text)
@@ -127,9 +128,10 @@ def detect_header(rows: list[list]) -> int:
     """The first row whose filled cells are all text (not numbers or dates) and that is
     about as wide as the data below it."""
     width = max((_filled(r) for r in rows), default=0)
+    need = width if width <= 2 else (width + 1) // 2
     for i, row in enumerate(rows, 1):
         cells = [c for c in row if c not in (None, "")]
-        if len(cells) >= max(1, width // 2) and all(isinstance(c, str) and not _numberlike(c) for c in cells):
+        if len(cells) >= max(1, need) and all(isinstance(c, str) and not _numberlike(c) for c in cells):
             return i
     return 1
 

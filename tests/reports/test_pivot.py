@@ -141,10 +141,9 @@ def test_bad_definitions_are_refused(sales_db):
 
 
 def test_hidden_fields_cannot_be_grouped_or_measured(settings, tmp_path):
-    from cardfile.metamodel.runtime import build_runtime
-    from .conftest import HidingAccess
+    from .conftest import hiding_runtime
 
-    rt = build_runtime(settings, access=HidingAccess())
+    rt = hiding_runtime(settings)
     try:
         admin = rt.users.create("admin", "admin-password", is_admin=True, bootstrap=True)
         rt.schema.create_table(admin, {"label": "T", "api_name": "t", "fields": [
