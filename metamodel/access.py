@@ -24,10 +24,10 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-from sqlalchemy import false, insert, select, update
+from sqlalchemy import false, func, insert, select, update
 
 from .actors import Actor
-from .errors import AccessDenied, AuthenticationFailed
+from .errors import AccessDenied, AuthenticationFailed, RecordNotFound
 from .model import TableDef
 from .permissions import READ_ACTIONS, Policy, compile_scope, load_policy, union
 from .storage.platform_tables import cf_meta
@@ -170,6 +170,33 @@ class ActorView:
         if clause is None:
             return True
         return conn.execute(select(sql.c.id).where(sql.c.id == record_id, clause)).first() is not None
+
+    def where(self, table: TableDef, sql, action: str = "read") -> list:
+        """``scope`` as a list of clauses to splat into ``.where(…)``."""
+        clause = self.scope(table, sql, action)
+        return [] if clause is None else [clause]
+
+    def require_reach(self, conn, table: TableDef, record_id: int, action: str) -> None:
+        """404 for a record outside the read scope (its existence is not revealed), 403 for
+        one the actor may read but not ``action``."""
+        if self.in_scope(conn, table, record_id, action):
+            return
+        if action != "read" and self.in_scope(conn, table, record_id, "read"):
+            raise AccessDenied(f"This record of {table.label!r} is outside what you may {action}.",
+                               {"table": table.api_name, "id": record_id, "action": action})
+        raise RecordNotFound(table.api_name, record_id)
+
+    def require_created_in_scope(self, conn, table: TableDef, ids: list, action: str = "create") -> None:
+        """After a write: every record must still be within the actor's reach for ``action``."""
+        sql = self.snap.sql_table(table)
+        clause = self.scope(table, sql, action)
+        if clause is None or not ids:
+            return
+        inside = conn.execute(select(func.count()).select_from(sql).where(sql.c.id.in_(list(ids)), clause)).scalar_one()
+        if inside != len(set(ids)):
+            raise AccessDenied(f"The record would be outside what you may {action} in {table.label!r} "
+                               "(your row rule); nothing was saved.",
+                               {"table": table.api_name, "action": action})
 
     def readable(self, table: TableDef) -> list:
         if table.id in self._readable:

@@ -20,9 +20,14 @@ def _ts(value):
 
 
 class RecordReader:
-    def __init__(self, registry: FieldTypeRegistry, snap: Snapshot):
+    def __init__(self, registry: FieldTypeRegistry, snap: Snapshot, readable=None):
+        """``readable(table) -> fields`` limits what is written out (the access rules)."""
         self.registry = registry
         self.snap = snap
+        self.readable = readable
+
+    def fields(self, table: TableDef) -> list:
+        return table.fields if self.readable is None else self.readable(table)
 
     def values(self, table: TableDef, row) -> dict[str, Any]:
         """Python values of a row's live fields (line items not included)."""
@@ -39,7 +44,7 @@ class RecordReader:
                 rec["deleted_at"] = _ts(row["deleted_at"])
             if table.is_child:
                 rec["position"] = row["position"]
-            for f in table.fields:
+            for f in self.fields(table):
                 ftype = self.registry.get(f.type)
                 if ftype.has_column:
                     rec[f.api_name] = ftype.to_json(ftype.from_db(row, f), f)
@@ -55,6 +60,8 @@ class RecordReader:
             return {}
         sql = self.snap.sql_table(target)
         display = target.display_field
+        if display is not None and display not in self.fields(target):
+            display = None  # a hidden display field (or an unreadable table) shows only the id
         ftype = self.registry.get(display.type) if display else None
         cols = [sql.c.id] + ([sql.c[c.name] for c in ftype.columns(display)] if ftype and ftype.has_column else [])
         result = {}
@@ -89,7 +96,7 @@ class RecordReader:
 
     def _attach_lines(self, conn, table: TableDef, records: list[dict]) -> None:
         ids = [r["id"] for r in records]
-        for f in table.fields:
+        for f in self.fields(table):
             if f.type != "lines":
                 continue
             child = self.snap.child_table(f)

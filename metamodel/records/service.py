@@ -43,43 +43,52 @@ class RecordService:
     def get(self, actor: Actor, table_name: str, record_id: int, trashed: bool = False) -> dict:
         with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             snap, table = self._table(conn, table_name)
-            self.access.check_table(actor, table, "read")
+            view = self.access.view(actor, snap)
+            view.check(table, "read")
             sql = snap.sql_table(table)
-            row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table))).mappings().first()
+            row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table),
+                                                 *view.where(table, sql))).mappings().first()
             if row is None or (row["deleted_at"] is not None) != trashed:
                 raise RecordNotFound(table.api_name, record_id)
-            return RecordReader(self.registry, snap).to_json(conn, table, [row])[0]
+            return RecordReader(self.registry, snap, view.readable).to_json(conn, table, [row])[0]
 
     def list(self, actor: Actor, table_name: str, q: ListQuery | None = None) -> dict:
         q = q or ListQuery()
         with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             snap, table = self._table(conn, table_name)
-            self.access.check_table(actor, table, "read")
+            view = self.access.view(actor, snap)
+            view.check(table, "read")
             sql = snap.sql_table(table)
-            where = build_where(self.registry, snap, table, sql, q)
+            seen = view.snapshot()  # filters, search, sort and where= see only readable fields
+            where = build_where(self.registry, seen, seen.tables[table.id], sql, q) + view.where(table, sql)
             offset, limit = page_bounds(q)
-            stmt = order_by(self.registry, snap, table, sql, q.sort, select(sql).where(and_(*where)))
+            stmt = order_by(self.registry, seen, seen.tables[table.id], sql, q.sort, select(sql).where(and_(*where)))
             rows = conn.execute(stmt.offset(offset).limit(limit)).mappings().all()
             total = count(conn, sql, where)
-            records = RecordReader(self.registry, snap).to_json(conn, table, rows)
+            records = RecordReader(self.registry, snap, view.readable).to_json(conn, table, rows)
             return {"records": records, "total": total, "page": q.page, "per_page": limit}
 
     def history(self, actor: Actor, table_name: str, record_id: int) -> list[dict]:
         with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             snap, table = self._table(conn, table_name)
-            self.access.check_table(actor, table, "read")
-            self._existing(conn, snap, table, record_id, any_state=True)
-            entries = audit.history(conn, table.id, record_id)
-            return [self._name_changes(table, e) for e in entries]
+            view = self.access.view(actor, snap)
+            view.check(table, "read")
+            row = self._existing(conn, snap, table, record_id, any_state=True)
+            view.require_reach(conn, table, row["id"], "read")
+            entries = audit.history(conn, table.id, row["id"])
+            return [self._name_changes(table, e, view) for e in entries]
 
     # --- writing --------------------------------------------------------------------
     def create(self, actor: Actor, table_name: str, data: dict) -> dict:
         with self.engine.begin() as conn:
             snap, table = self._table(conn, table_name)
-            self.access.check_table(actor, table, "create")
+            view = self.access.view(actor, snap)
+            view.check(table, "create")
+            view.check_values(table, data, "create")
             record_id = self._insert(conn, snap, table, actor, data)
             self.computed.after_create(conn, snap, table, record_id, actor)
-            return self._read_back(conn, snap, table, record_id)
+            view.require_created_in_scope(conn, table, [record_id], "create")
+            return self._read_back(conn, snap, table, record_id, view)
 
     def update(self, actor: Actor, table_name: str, record_id: int, data: dict,
                version: int | None = None) -> dict:
@@ -89,18 +98,21 @@ class RecordService:
             raise BadQuery("An update needs the record's version (optimistic locking).", {"field": "version"})
         with self.engine.begin() as conn:
             snap, table = self._table(conn, table_name)
-            self.access.check_table(actor, table, "update")
+            view = self.access.view(actor, snap)
+            view.check(table, "update")
             row = self._existing(conn, snap, table, record_id)
+            view.require_reach(conn, table, row["id"], "update")
+            view.check_values(table, data, "update")
             reader = RecordReader(self.registry, snap)
             current = reader.values(table, row)
             values, errors = parse_input(self.registry, table, data, partial=True, current=current)
             lines_in = {k: v for k, v in values.items() if table.field(k).type == "lines"}
             for k in lines_in:
                 values.pop(k)
-            self._check_refs(conn, snap, table, values, errors, exclude_id=row["id"])
+            self._check_refs(conn, snap, table, values, errors, actor, exclude_id=row["id"])
             if errors:
                 raise ValidationFailed(errors)
-            self._check_version(conn, snap, table, row, version)
+            self._check_version(conn, snap, table, row, version, view)
             changes = self._diff(table, current, values)
             now = self.clock()
             db_values = self._to_db(table, values)
@@ -115,12 +127,13 @@ class RecordService:
                                   .values(**db_values, version=sql.c.version + 1, updated_at=now,
                                           updated_by=actor.id))
             if result.rowcount != 1:
-                self._check_version(conn, snap, table, self._existing(conn, snap, table, record_id), version)
+                self._check_version(conn, snap, table, self._existing(conn, snap, table, record_id), version, view)
             for name, lines in lines_in.items():
                 changes.update(self._write_lines(conn, snap, table, table.field(name), row["id"], lines, actor, now))
             self.computed.after_update(conn, snap, table, row, changes, actor)
             audit.record(conn, table.id, row["id"], "update", actor.id, changes, int(version) + 1, now)
-            return self._read_back(conn, snap, table, row["id"])
+            view.require_created_in_scope(conn, table, [row["id"]], "update")
+            return self._read_back(conn, snap, table, row["id"], view)
 
     def delete(self, actor: Actor, table_name: str, record_id: int, version: int | None = None) -> dict:
         return self._set_trashed(actor, table_name, record_id, True, version)
@@ -137,11 +150,13 @@ class RecordService:
         now = self.clock()
         with self.engine.begin() as conn:
             snap, table = self._table(conn, table_name)
-            self.access.check_table(actor, table, "create")
+            view = self.access.view(actor, snap)
+            view.check(table, "create")
             sql = snap.sql_table(table)
             first_id = self.computed.bulk_marker(conn, snap, table)
             inserted, row_errors, batch, n = 0, {}, [], 0
             for n, data in enumerate(rows, 1):
+                view.check_values(table, data, "create")
                 values, errors = parse_input(self.registry, table, data, partial=False)
                 if errors:
                     if len(row_errors) < 1000:
@@ -199,17 +214,17 @@ class RecordService:
             raise RecordNotFound(table.api_name, record_id)
         return row
 
-    def _read_back(self, conn, snap, table, record_id) -> dict:
+    def _read_back(self, conn, snap, table, record_id, view) -> dict:
         sql = snap.sql_table(table)
         row = conn.execute(select(sql).where(sql.c.id == record_id)).mappings().one()
-        return RecordReader(self.registry, snap).to_json(conn, table, [row])[0]
+        return RecordReader(self.registry, snap, view.readable).to_json(conn, table, [row])[0]
 
     def _insert(self, conn, snap: Snapshot, table: TableDef, actor: Actor, data: dict,
                 parent_id: int | None = None, position: int | None = None) -> int:
         values, errors = parse_input(self.registry, table, data, partial=False)
         lines_in = {k: values.pop(k) for k in [k for k in values if table.field(k).type == "lines"]}
         self.computed.fill_defaults(conn, snap, table, data, values, errors, actor)
-        self._check_refs(conn, snap, table, values, errors)
+        self._check_refs(conn, snap, table, values, errors, actor)
         if errors:
             raise ValidationFailed(errors)
         now = self.clock()
@@ -233,7 +248,7 @@ class RecordService:
         return record_id
 
     def _insert_batch(self, conn, snap, table, sql, batch, actor, now, row_errors, n) -> int:
-        errors = self._check_refs_batch(conn, snap, table, batch)
+        errors = self._check_refs_batch(conn, snap, table, batch, actor)
         if errors:
             row_errors.setdefault(n, errors)
         if row_errors:
@@ -246,13 +261,15 @@ class RecordService:
             ids = bulk.insert_many(conn, sql, params)
         except IntegrityError as exc:
             raise self._integrity(table, exc) from None
+        self.access.view(actor, snap).require_created_in_scope(conn, table, ids, "create")
         bulk.executemany(conn, cf_audit, [dict(table_id=table.id, record_id=i, action="create",
                                                user_id=actor.id, changes={}, version=1, at=now) for i in ids])
         return len(ids)
 
-    def _check_refs_batch(self, conn, snap, table: TableDef, batch: list[dict]) -> dict:
+    def _check_refs_batch(self, conn, snap, table: TableDef, batch: list[dict], actor: Actor) -> dict:
         """Bulk variant of the reference checks: one query per link or file field."""
         errors: dict = {}
+        view = self.access.view(actor, snap)
         for f in table.fields:
             if f.type not in ("link", "user", "file", "image"):
                 continue
@@ -263,7 +280,8 @@ class RecordService:
             if f.type == "link":
                 target = snap.table_by_id(int(f.options["target_id"]))
                 tsql = snap.sql_table(target)
-                stmt = select(tsql.c.id).where(tsql.c.id.in_(sorted(wanted)), tsql.c.deleted_at.is_(None))
+                stmt = select(tsql.c.id).where(tsql.c.id.in_(sorted(wanted)), tsql.c.deleted_at.is_(None),
+                                               *view.where(target, tsql))  # only records the actor may read
                 label = target.label
             elif f.type == "user":
                 stmt = select(cf_users.c.id).where(cf_users.c.id.in_(sorted(wanted)))
@@ -302,26 +320,30 @@ class RecordService:
                 changes[name] = [old, new]
         return changes
 
-    def _check_version(self, conn, snap, table, row, version) -> None:
+    def _check_version(self, conn, snap, table, row, version, view) -> None:
         try:
             version = int(version)
         except (TypeError, ValueError):
             raise BadQuery("version must be a whole number.", {"field": "version"}) from None
         if row["version"] == version:
             return
-        since = [self._name_changes(table, e) for e in audit.history(conn, table.id, row["id"], version)]
+        since = [self._name_changes(table, e, view) for e in audit.history(conn, table.id, row["id"], version)]
         who = since[-1]["user"]["display"] if since and since[-1]["user"] else "someone"
         raise StaleVersion(
             f"This record was changed by {who} since you opened it (your version {version}, "
             f"now {row['version']}). Reload it, or reapply your change.",
             {"id": row["id"], "your_version": version, "current_version": row["version"], "changes": since})
 
-    def _name_changes(self, table: TableDef, entry: dict) -> dict:
-        return entry
+    def _name_changes(self, table: TableDef, entry: dict, view) -> dict:
+        """An audit entry as ``view``'s actor may see it: hidden fields' values left out."""
+        if view.admin:
+            return entry
+        shown = {f.api_name for f in view.readable(table)} | {"owner"}
+        return {**entry, "changes": {k: v for k, v in (entry.get("changes") or {}).items() if k in shown}}
 
     def _check_refs(self, conn, snap: Snapshot, table: TableDef, values: dict, errors: dict,
-                    exclude_id: int | None = None, bulk: bool = False) -> None:
-        """Links point at live records, files exist, unique values are unique."""
+                    actor: Actor, exclude_id: int | None = None, bulk: bool = False) -> None:
+        """Links point at live records the actor may read, files exist, unique values are unique."""
         for name, value in values.items():
             if value is None:
                 continue
@@ -329,7 +351,9 @@ class RecordService:
             if f.type == "link":
                 target = snap.table_by_id(int(f.options["target_id"]))
                 tsql = snap.sql_table(target)
-                found = conn.execute(select(tsql.c.id).where(tsql.c.id == value, tsql.c.deleted_at.is_(None))).first()
+                reach = self.access.view(actor, snap).where(target, tsql)
+                found = conn.execute(select(tsql.c.id).where(tsql.c.id == value, tsql.c.deleted_at.is_(None),
+                                                             *reach)).first()
                 if found is None:
                     errors.setdefault(name, []).append(f"{target.label} #{value} does not exist")
             elif f.type in ("file", "image"):
@@ -366,7 +390,7 @@ class RecordService:
                 kept.add(line_id)
                 values, errs = parse_input(self.registry, child, line, partial=True,
                                            current=reader.values(child, existing[line_id]))
-                self._check_refs(conn, snap, child, values, errs)
+                self._check_refs(conn, snap, child, values, errs, actor)
                 if errs:
                     errors.update({f"{field.api_name}[{position}].{k}": v for k, v in errs.items()})
                     continue
@@ -391,12 +415,14 @@ class RecordService:
     def _set_trashed(self, actor, table_name, record_id, trashed: bool, version) -> dict:
         with self.engine.begin() as conn:
             snap, table = self._table(conn, table_name)
-            self.access.check_table(actor, table, "delete" if trashed else "update")
+            view = self.access.view(actor, snap)
+            view.check(table, "delete" if trashed else "update")
             row = self._existing(conn, snap, table, record_id, any_state=True)
+            view.require_reach(conn, table, row["id"], "delete" if trashed else "update")
             if (row["deleted_at"] is not None) == trashed:
                 raise RecordNotFound(table.api_name, record_id)
             if version is not None:
-                self._check_version(conn, snap, table, row, version)
+                self._check_version(conn, snap, table, row, version, view)
             now = self.clock()
             sql = snap.sql_table(table)
             conn.execute(update(sql).where(sql.c.id == row["id"]).values(

@@ -35,8 +35,14 @@ def boss(rt):
 
 @pytest.fixture
 def clerk(rt, boss):
-    """A staff member (records only)."""
-    return rt.users.create("clerk", "clerk-password", name="Clerk", actor=boss)
+    """A staff member (records only: the "staff" group may read, add, change, delete, export
+    and print every table's records)."""
+    user = rt.users.create("clerk", "clerk-password", name="Clerk", actor=boss)
+    rt.groups.create(boss, "staff")
+    rt.groups.set_permission(boss, "staff", "*", {
+        "actions": ["read", "create", "update", "delete", "export", "print"]})
+    rt.groups.add_member(boss, "staff", "clerk")
+    return user
 
 
 class Api:
