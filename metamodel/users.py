@@ -10,10 +10,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 
-from .access import Access
+from .access import Access, bump_version
 from .actors import Actor
 from .errors import AuthenticationFailed, InvalidDefinition, NameClash, NotFound
-from .storage.platform_tables import cf_tokens, cf_users
+from .security_log import LoginThrottle, SecurityLog
+from .storage.platform_tables import cf_group_members, cf_groups, cf_tokens, cf_users
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "cf_"
@@ -32,15 +33,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _actor(row) -> Actor:
+def _actor(row, conn=None) -> Actor:
+    """The user as an actor; with ``conn``, a member of an admin group counts as an administrator."""
+    is_admin = bool(row["is_admin"])
+    if not is_admin and conn is not None:
+        is_admin = conn.execute(select(cf_groups.c.id).join(
+            cf_group_members, cf_group_members.c.group_id == cf_groups.c.id).where(
+            cf_group_members.c.user_id == row["id"], cf_groups.c.is_admin.is_(True)).limit(1)).first() is not None
     return Actor(id=row["id"], username=row["username"], name=row["name"] or "",
-                 is_admin=bool(row["is_admin"]), is_active=bool(row["is_active"]))
+                 is_admin=is_admin, is_active=bool(row["is_active"]))
 
 
 class UserService:
-    def __init__(self, engine, access: Access):
+    def __init__(self, engine, access: Access, throttle: LoginThrottle | None = None):
         self.engine = engine
         self.access = access
+        self.throttle = throttle or LoginThrottle()
 
     def create(self, username: str, password: str, *, name: str = "", email: str | None = None,
                is_admin: bool = False, actor: Actor | None = None, bootstrap: bool = False) -> Actor:
@@ -59,6 +67,8 @@ class UserService:
             user_id = conn.execute(insert(cf_users).values(
                 username=username, name=name or "", email=email, password_hash=_hasher.hash(password),
                 is_admin=is_admin, is_active=True, created_at=utcnow()).returning(cf_users.c.id)).scalar_one()
+            SecurityLog.write(conn, "user_created", user_id=user_id, username=username,
+                              actor_id=actor.id if actor else None, details={"is_admin": bool(is_admin)})
         return Actor(id=user_id, username=username, name=name or "", is_admin=is_admin)
 
     def set_password(self, username: str, password: str, actor: Actor | None = None,
@@ -74,26 +84,47 @@ class UserService:
                                   .values(password_hash=_hasher.hash(password)))
             if result.rowcount != 1:
                 raise NotFound(f"No user {username!r}.", {"username": username})
+            SecurityLog.write(conn, "password_changed", username=username,
+                              actor_id=actor.id if actor is not None else None, details={"cli": trusted})
 
     def list(self) -> list[dict]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(cf_users).order_by(cf_users.c.id)).mappings().all()
         return [{"id": r["id"], "username": r["username"], "name": r["name"], "email": r["email"],
-                 "is_admin": r["is_admin"], "is_active": r["is_active"],
+                 "is_admin": r["is_admin"], "is_active": r["is_active"], "attributes": r["attributes"] or {},
                  "last_login_at": r["last_login_at"].isoformat() if r["last_login_at"] else None} for r in rows]
 
     def get(self, user_id: int) -> Actor | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(cf_users).where(cf_users.c.id == user_id)).mappings().first()
-        return _actor(row) if row else None
+            return _actor(row, conn) if row else None
 
     def by_username(self, username: str) -> Actor | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(cf_users).where(cf_users.c.username == username)).mappings().first()
-        return _actor(row) if row else None
+            return _actor(row, conn) if row else None
 
-    def authenticate(self, username: str, password: str) -> Actor:
-        """The user for these credentials, or AuthenticationFailed (same message either way)."""
+    def authenticate(self, username: str, password: str, source: str | None = None) -> Actor:
+        """The user for these credentials, or AuthenticationFailed (same message either way).
+
+        Failures are counted per username and per ``source`` (client address); too many lock
+        both out for a while (TooManyAttempts, whether or not the user exists). Every sign-in
+        and failure goes to the security log.
+        """
+        keys = self.throttle.keys(username, source)
+        now = utcnow()
+        with self.engine.begin() as conn:
+            self.throttle.check(conn, keys, now)
+        try:
+            return self._authenticate(username, password, source)
+        except AuthenticationFailed:
+            with self.engine.begin() as conn:
+                locked = self.throttle.failed(conn, keys, now)
+                SecurityLog.write(conn, "login_locked" if locked else "login_failed",
+                                  username=(username or "").strip()[:150], source=source, details={})
+            raise
+
+    def _authenticate(self, username: str, password: str, source: str | None) -> Actor:
         with self.engine.begin() as conn:
             row = conn.execute(select(cf_users).where(cf_users.c.username == (username or "").strip())).mappings().first()
             ok = False
@@ -107,17 +138,23 @@ class UserService:
             if not ok or not row["is_active"]:
                 raise AuthenticationFailed("Wrong username or password.")
             conn.execute(update(cf_users).where(cf_users.c.id == row["id"]).values(last_login_at=utcnow()))
-            return _actor(row)
+            self.throttle.succeeded(conn, row["username"])
+            SecurityLog.write(conn, "login", user_id=row["id"], username=row["username"], source=source, details={})
+            return _actor(row, conn)
 
     # --- tokens ---------------------------------------------------------------------
     def create_token(self, user: Actor, name: str) -> tuple[int, str]:
         """A new token for ``user``; the secret is returned once and stored only as a digest."""
         self.access.require_active(user)
+        if user.previewed_by is not None:
+            self.access.check_admin(user)  # a read-only preview refuses
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             token_id = conn.execute(insert(cf_tokens).values(
                 user_id=user.id, name=name or "token", token_hash=_digest(secret), prefix=secret[:8],
                 created_at=utcnow()).returning(cf_tokens.c.id)).scalar_one()
+            SecurityLog.write(conn, "token_created", user_id=user.id, username=user.username,
+                              actor_id=user.previewed_by or user.id, details={"token": token_id, "name": name})
         return token_id, secret
 
     def revoke_token(self, token_id: int, actor: Actor | None = None, trusted: bool = False) -> None:
@@ -130,6 +167,8 @@ class UserService:
                 if row["user_id"] != actor.id:
                     self.access.check_admin(actor)
             conn.execute(update(cf_tokens).where(cf_tokens.c.id == token_id).values(revoked_at=utcnow()))
+            SecurityLog.write(conn, "token_revoked", user_id=row["user_id"],
+                              actor_id=actor.id if actor is not None else None, details={"token": token_id})
 
     def list_tokens(self, user_id: int | None = None) -> list[dict]:
         stmt = select(cf_tokens, cf_users.c.username).join(cf_users, cf_users.c.id == cf_tokens.c.user_id)
@@ -150,7 +189,48 @@ class UserService:
             if user is None or not user["is_active"]:
                 raise AuthenticationFailed("The API token's user is disabled.")
             conn.execute(update(cf_tokens).where(cf_tokens.c.id == row["id"]).values(last_used_at=utcnow()))
-            return _actor(user)
+            return _actor(user, conn)
+
+    # --- administration ---------------------------------------------------------------
+    def set_active(self, username: str, active: bool, actor: Actor | None = None, trusted: bool = False) -> dict:
+        """Disable (or enable again) a user. A disabled user cannot sign in, their sessions and
+        tokens stop working at once, and history keeps their name. Users are never deleted."""
+        if not trusted:
+            self.access.check_admin(actor)
+            if actor.username == username and not active:
+                raise InvalidDefinition("You cannot disable yourself.", {"username": username})
+        with self.engine.begin() as conn:
+            result = conn.execute(update(cf_users).where(cf_users.c.username == username).values(is_active=active))
+            if result.rowcount != 1:
+                raise NotFound(f"No user {username!r}.", {"username": username})
+            row = conn.execute(select(cf_users.c.id).where(cf_users.c.username == username)).first()
+            bump_version(conn)
+            SecurityLog.write(conn, "user_enabled" if active else "user_disabled", user_id=row[0],
+                              username=username, actor_id=actor.id if actor is not None else None,
+                              details={"cli": trusted})
+        return {"username": username, "is_active": active}
+
+    def update_user(self, username: str, changes: dict, actor: Actor | None) -> dict:
+        """Change a user's name, email, administrator flag or attributes (``me.<name>`` in rules)."""
+        self.access.check_admin(actor)
+        allowed = {"name", "email", "is_admin", "attributes"}
+        if not isinstance(changes, dict) or set(changes) - allowed:
+            raise InvalidDefinition(f"A user change may set: {', '.join(sorted(allowed))}.", {})
+        attributes = changes.get("attributes")
+        if "attributes" in changes and (not isinstance(attributes, dict) or not all(
+                isinstance(k, str) and k.isidentifier() and isinstance(v, (str, int, float, bool, type(None)))
+                for k, v in attributes.items())):
+            raise InvalidDefinition("attributes maps names to text, numbers or yes/no.", {"field": "attributes"})
+        if changes.get("is_admin") is False and actor.username == username:
+            raise InvalidDefinition("You cannot remove your own administrator rights.", {"username": username})
+        with self.engine.begin() as conn:
+            result = conn.execute(update(cf_users).where(cf_users.c.username == username).values(**changes))
+            if result.rowcount != 1:
+                raise NotFound(f"No user {username!r}.", {"username": username})
+            bump_version(conn)
+            SecurityLog.write(conn, "user_changed", username=username, actor_id=actor.id,
+                              details={"changed": sorted(changes)})
+        return next(u for u in self.list() if u["username"] == username)
 
     @staticmethod
     def _check_password(password: str) -> None:
