@@ -53,15 +53,22 @@ class SchemaService:
             return self.catalog.current(conn)
 
     def list_tables(self, actor: Actor, include_trashed: bool = False) -> list[dict]:
-        self.access.require_active(actor)
+        """The tables ``actor`` may read (administrators: all), with only their readable fields."""
         snap = self.snapshot()
-        tables = [t for t in snap.tables.values() if not t.is_child and (include_trashed or t.live)]
-        return [describe_table(snap, t) for t in sorted(tables, key=lambda t: (t.position, t.id))]
+        view = self.access.view(actor, snap)
+        seen = view.snapshot()
+        tables = [t for t in snap.tables.values() if not t.is_child and (include_trashed or t.live)
+                  and (view.admin or (t.live and view.allows(t, "read")))]
+        return [describe_table(seen, seen.tables[t.id]) for t in sorted(tables, key=lambda t: (t.position, t.id))]
 
     def get_table(self, actor: Actor, name: str) -> dict:
-        self.access.require_active(actor)
         snap = self.snapshot()
-        return describe_table(snap, snap.table(name), include_trashed_fields=actor.is_admin)
+        view = self.access.view(actor, snap)
+        table = snap.table(name)
+        if not view.allows(table, "read"):
+            raise TableNotFound(name)  # a table one may not read is not revealed
+        seen = view.snapshot()
+        return describe_table(seen, seen.tables[table.id], include_trashed_fields=view.admin)
 
     # --- tables ---------------------------------------------------------------------
     def create_table(self, actor: Actor, spec: dict) -> dict:

@@ -14,6 +14,8 @@ tables, which are not public.
 
 from __future__ import annotations
 
+import dataclasses
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
@@ -23,6 +25,7 @@ from cardfile.metamodel.model import FieldDef, TableDef
 from cardfile.platform.app.factory import get_runtime
 
 from . import formula_routes, layout_routes
+from .auth import current_actor
 from .schemas import (
     FieldChangeQuery, FieldChanges, FieldSpec, PurgeQuery, RecordListQuery, TableChanges, TableSpec,
     TokenRequest, TrashedQuery, VersionQuery,
@@ -50,7 +53,17 @@ def openapi_document():
     runtime = get_runtime()
     with runtime.engine.connect() as conn:
         snap = runtime.catalog.current(conn)
-    return build_spec(snap, runtime.registry).to_dict()
+    return build_spec(visible_snapshot(runtime, current_actor(), snap), runtime.registry).to_dict()
+
+
+def visible_snapshot(runtime, actor, snap: Snapshot) -> Snapshot:
+    """The caller's tables and fields only: a token sees what its user may read."""
+    view = runtime.access.view(actor, snap)
+    if view.admin:
+        return snap
+    seen = view.snapshot()
+    readable = {t.id for t in snap.tables.values() if t.live and view.allows(t, "read")}
+    return dataclasses.replace(seen, tables={i: t for i, t in seen.tables.items() if i in readable})
 
 
 # --- building -------------------------------------------------------------------------
