@@ -1,4 +1,12 @@
-"""The browser UI: sign-in, the list of tables, read-only record lists and cards."""
+"""The browser UI: server-rendered pages driven by metadata, plain JavaScript for interaction.
+
+Map: ``views`` (the blueprint, sign-in, the shell: navigation, language, security headers),
+``lists`` (the generic list view and the trash), ``cards`` (the generic card view, its
+history and related lists), ``designer`` (tables and fields, card layouts, list views,
+sections), ``i18n`` (Flask-Babel), ``formatting`` (locale formats), ``cells`` (plain text).
+Pages read through the record and schema services; the JavaScript in ``static/js`` writes
+through the REST API with the session's CSRF token, so both obey the same rules.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from cardfile.platform.app.factory import get_runtime
+
+    from .i18n import init_babel
     from .views import bp
 
+    with app.app_context():
+        init_babel(app, get_runtime().settings.data_dir)
     app.register_blueprint(bp)
 
 

@@ -1,25 +1,43 @@
-"""Pages: sign in and out, the tables, a read-only list per table, a read-only card."""
+"""The web blueprint: sign-in and out, the shell (navigation, language), the home page.
+
+The route modules ``lists``, ``cards`` and ``designer`` attach their pages to ``bp``.
+Every page gets a Content-Security-Policy without inline scripts; state-changing forms
+carry the CSRF token (Flask-WTF), and the scripts send it as ``X-CSRF-Token``.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext as _
 
 from cardfile.metamodel.errors import AuthenticationFailed, BadQuery
-from cardfile.metamodel.records.query import ListQuery
+from cardfile.metamodel.layouts import LayoutService
+from cardfile.metamodel.views import ViewService
 from cardfile.platform.app.factory import get_runtime
 from cardfile.platform.app.inputs import check_params
 from cardfile.platform.app.sessions import end_session, session_actor, start_session
 
-from .cells import cell_text, list_columns
-from .forms import LoginForm, LogoutForm
+from .forms import LanguageForm, LoginForm, LogoutForm
+from .i18n import LANGUAGES, SESSION_KEY
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
 
-PER_PAGE = 50
 PUBLIC_ENDPOINTS = {"web.login", "web.static"}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+
+
+def layouts() -> LayoutService:
+    rt = get_runtime()
+    return LayoutService(rt.engine, rt.catalog, rt.access)
+
+
+def views() -> ViewService:
+    rt = get_runtime()
+    return ViewService(rt.engine, rt.catalog, rt.access)
 
 
 @bp.before_request
@@ -31,10 +49,37 @@ def _require_login():
     return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
 
 
+@bp.after_app_request
+def _content_security_policy(response):
+    if response.mimetype == "text/html" and not request.path.startswith("/api/"):
+        response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
 @bp.app_context_processor
 def _page_context():
     user = session_actor()
-    return {"user": user, "logout_form": LogoutForm() if user else None}
+    context = {"user": user, "logout_form": LogoutForm() if user else None, "get_locale": get_locale,
+               "languages": LANGUAGES, "language_form": LanguageForm() if user else None}
+    if user is not None and request.blueprint == "web":
+        context["nav_sections"] = navigation(user)
+    return context
+
+
+def navigation(user) -> list[dict]:
+    """Sections with their tables (labels), hidden ones only for administrators."""
+    if "nav_sections" in g:
+        return g.nav_sections
+    snap = get_runtime().schema.snapshot()
+    sections = []
+    for s in layouts().list_sections(user):
+        if s["hidden"] and not user.is_admin:
+            continue
+        tables = [snap.table(name) for name in s["tables"]]
+        sections.append({"name": s["name"] or _("Other tables"), "hidden": s["hidden"],
+                         "tables": [{"api_name": t.api_name, "label": t.label} for t in tables]})
+    g.nav_sections = [s for s in sections if s["tables"]]
+    return g.nav_sections
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,10 +92,13 @@ def login():
         except AuthenticationFailed as exc:
             error = exc.message
         else:
+            lang = session.get(SESSION_KEY)
             start_session(actor)
+            if lang:
+                session[SESSION_KEY] = lang
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
-        error = "Enter your username and password."
+        error = _("Enter your username and password.")
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
 
@@ -63,46 +111,30 @@ def logout():
     return redirect(url_for("web.login"))
 
 
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit() and form.lang.data in LANGUAGES:
+        session[SESSION_KEY] = form.lang.data
+    return redirect(_safe_next(request.form.get("next")))
+
+
 @bp.get("/")
 def index():
-    tables = get_runtime().schema.list_tables(g.user)
-    return render_template("index.html", tables=tables)
-
-
-@bp.get("/t/<table>")
-def table_list(table):
-    runtime = get_runtime()
-    search = (request.args.get("q") or "").strip()
-    page = _page_number(request.args.get("page"))
-    result = runtime.records.list(g.user, table, ListQuery(search=search or None, page=page, per_page=PER_PAGE))
-    tdef = runtime.schema.snapshot().table(table)
-    columns = list_columns(runtime.registry, tdef.fields)
-    rows = [{"id": rec["id"], "cells": [cell_text(runtime.registry, f, rec.get(f.api_name)) for f in columns]}
-            for rec in result["records"]]
-    pages = max(1, -(-result["total"] // PER_PAGE))
-    return render_template("table.html", table=tdef, columns=columns, rows=rows, total=result["total"],
-                           page=page, pages=pages, search=search)
-
-
-@bp.get("/t/<table>/<int:record_id>")
-def record_card(table, record_id):
-    runtime = get_runtime()
-    record = runtime.records.get(g.user, table, record_id)
-    tdef = runtime.schema.snapshot().table(table)
-    items = [{"label": f.label, "text": cell_text(runtime.registry, f, record.get(f.api_name))}
-             for f in tdef.fields]
-    return render_template("record.html", table=tdef, record=record, items=items)
+    sections = navigation(g.user)
+    counts = {t["api_name"]: len(t["fields"]) for t in get_runtime().schema.list_tables(g.user)}
+    return render_template("index.html", sections=sections, counts=counts)
 
 
 def render_error(status: int, code: str, message: str):
     return render_template("error.html", status=status, code=code, message=message)
 
 
-def _page_number(raw) -> int:
+def page_number(raw) -> int:
     if raw in (None, ""):
         return 1
     if not str(raw).isdigit() or int(raw) < 1:
-        raise BadQuery("The page number must be a whole number from 1.", {"page": raw})
+        raise BadQuery(_("The page number must be a whole number from 1."), {"page": raw})
     return int(raw)
 
 
@@ -114,3 +146,7 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
         return url_for("web.index")
     return target
+
+
+# The page modules attach their views to ``bp``.
+from . import cards, designer, lists  # noqa: E402,F401

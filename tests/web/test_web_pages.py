@@ -76,7 +76,7 @@ def test_tables_list_and_card_read_only(browser, rt, boss):
     assert "1 record " in found and "Acme" in found and "Client 001" not in found
 
     card = browser.get(f"/t/clients/{acme['id']}").get_data(as_text=True)
-    assert "12.50 EUR" in card and "Organisation" in card
+    assert "€12.50" in card and "Organisation" in card
     linked = browser.get(f"/t/orders/{order['id']}").get_data(as_text=True)
     assert "Acme" in linked
     assert browser.get("/t/clients?page=zero").status_code == 400
