@@ -16,7 +16,7 @@ from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage import names
 from ..storage.platform_tables import cf_audit, cf_files, cf_users
-from . import aggregate, audit, batch, bulk, counters, stream
+from . import aggregate, audit, ownership, batch, bulk, counters, stream
 from ..formulas import Computed
 from .output import RecordReader
 from .query import ListQuery, build_where, count, order_by, page_bounds
@@ -191,6 +191,11 @@ class RecordService:
     def lookup(self, actor: Actor, table_name: str, field_name: str | None, texts: list) -> dict:
         """Folded text -> ids of records whose key field (default: display field) matches."""
         return stream.lookup(self, actor, table_name, field_name, texts)
+
+    def reassign_owner(self, actor: Actor, from_user: str, to_user: str, tables: list[str] | None = None,
+                       filters: list | None = None) -> dict:
+        """Move the records of one user to another in one transaction, audited (administrators)."""
+        return ownership.reassign_owner(self, actor, from_user, to_user, tables, filters)
 
     def write_many(self, actor: Actor, table_name: str, rows, **options) -> "batch.WriteReport":
         """Creates and updates all together or not at all, journaled for revert (imports)."""
