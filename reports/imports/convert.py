@@ -116,10 +116,21 @@ def number_text(value, percent: bool = False, money: bool = False) -> str | Deci
     return text + currency
 
 
+_DMY = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
 def date_value(value):
     if isinstance(value, (dt.datetime, dt.date)):
         return value
     text = str(value).strip()
+    quick = _YMD.fullmatch(text) or _DMY.fullmatch(text)
+    if quick is not None:  # the two common spellings, without strptime's cost
+        a, b, c = (int(g) for g in quick.groups())
+        try:
+            return dt.date(a, b, c) if quick.re is _YMD else dt.date(c, b, a)
+        except ValueError:
+            return text  # the field type explains what is wrong with it
     for fmt in EXTRA_DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt)
