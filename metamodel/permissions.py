@@ -76,8 +76,11 @@ class Policy:
     me: Mapping[str, Any]                # what formulas read as ``me``
 
     def granting(self, table_id: int, action: str) -> list[Grant]:
-        """Grants of ``action`` on the table, including grants on every table (``*``)."""
-        found = self.grants.get(table_id, ()) + self.grants.get(ALL_TABLES, ())
+        """Grants of ``action`` on the table. A group's grant on every table (``*``) counts
+        for the tables where that group has no grant of its own."""
+        own = self.grants.get(table_id, ())
+        specific = {g.group_id for g in own}
+        found = own + tuple(g for g in self.grants.get(ALL_TABLES, ()) if g.group_id not in specific)
         return [g for g in found if action in g.actions]
 
     def allows(self, table_id: int, action: str) -> bool:

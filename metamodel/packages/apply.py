@@ -48,6 +48,8 @@ def apply_package(runtime, actor: Actor, pkg: Package, allow_destructive: bool =
     if dry_run:
         return report
     _execute(runtime, actor, plan, force=allow_destructive)
+    if pkg.groups:
+        report["groups"] = runtime.groups.apply_roles(actor, pkg.groups, package=pkg.name)
     record_installed(runtime, pkg, source)
     report["applied"] = len(plan.changes)
     return report

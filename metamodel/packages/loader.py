@@ -7,6 +7,7 @@ Layout::
       tables/             one YAML or JSON file per table (optional when inlined)
         clients.yaml
       demo.yaml           optional demo data description
+      groups.yaml         optional groups (roles) with their permissions per table
 
 Every problem is reported as ``file: $.json.path: message``. YAML is read with the safe
 loader, without implicit timestamps (``2026-01-31`` stays text, as in JSON) and with
@@ -71,6 +72,7 @@ class Package:
     tables: list[PackageTable] = dc_field(default_factory=list)
     demo: dict | None = None
     demo_file: str | None = None
+    groups: list | None = None  # groups.yaml: roles and their permissions
 
     @property
     def name(self) -> str:
@@ -224,6 +226,12 @@ def load_package(path: str | Path) -> Package:
                                     "not listed in package.yaml's tables (add it to the list, or remove the file)"))
     raise_problems(problems, f"Package {pkg.name!r}")
 
+    for name in ("groups.yaml", "groups.yml", "groups.json"):
+        if (root / name).is_file():
+            document = read_document(root / name, name)
+            raise_problems(schema_problems(document, "groups", name), f"Package {pkg.name!r}")
+            pkg.groups = document["groups"]
+            break
     for name in ("demo.yaml", "demo.yml", "demo.json"):
         if (root / name).is_file():
             pkg.demo = read_document(root / name, name)

@@ -35,12 +35,15 @@ STATUS: dict[str, int] = {
     "TABLE_NOT_FOUND": 404,
     "FIELD_NOT_FOUND": 404,
     "RECORD_NOT_FOUND": 404,
+    "GROUP_NOT_FOUND": 404,
     "REPORT_NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     # conflicts with the current state
     "STALE_VERSION": 409,
     "NAME_CLASH": 409,
     "IMPORT_NOT_REVERTIBLE": 409,
+    # too many failed sign-ins: locked out for a while
+    "TOO_MANY_ATTEMPTS": 429,
     # size limits
     "REQUEST_TOO_LARGE": 413,
     "FILE_TOO_LARGE": 413,

@@ -24,7 +24,7 @@ from cardfile.metamodel.fieldtypes.registry import FieldTypeRegistry
 from cardfile.metamodel.model import FieldDef, TableDef
 from cardfile.platform.app.factory import get_runtime
 
-from . import formula_routes, layout_routes
+from . import admin_routes, formula_routes, layout_routes
 from .auth import current_actor
 from .schemas import (
     FieldChangeQuery, FieldChanges, FieldSpec, PurgeQuery, RecordListQuery, TableChanges, TableSpec,
@@ -85,6 +85,7 @@ def build_spec(snap: Snapshot, registry: FieldTypeRegistry) -> APISpec:
     _design_paths(spec)
     formula_routes.openapi_paths(spec)
     layout_routes.openapi_paths(spec)
+    admin_routes.openapi_paths(spec)
     _account_paths(spec)
     names = SchemaNames()
     for table in snap.live_tables(include_children=True):
