@@ -9,6 +9,7 @@ the changes through the REST API, so a design change follows exactly the API's r
 from __future__ import annotations
 
 from flask import g, render_template
+from flask_babel import lazy_gettext as _l
 
 from cardfile.metamodel.records.query import ListQuery
 from cardfile.platform.app.factory import get_runtime
@@ -21,11 +22,25 @@ TYPE_ORDER = ("text", "long_text", "integer", "decimal", "money", "percent", "bo
               "datetime", "choice", "multi_choice", "email", "phone", "url", "link", "lines",
               "file", "image", "counter", "formula", "user")
 
+#: Translated names of the built-in types (a plugin's type shows its own label).
+TYPE_LABELS = {
+    "text": _l("Single-line text"), "long_text": _l("Long text"), "integer": _l("Integer"),
+    "decimal": _l("Decimal"), "money": _l("Money"), "percent": _l("Percent"), "boolean": _l("Yes / no"),
+    "date": _l("Date"), "datetime": _l("Date and time"), "choice": _l("Choice"),
+    "multi_choice": _l("Multiple choice"), "email": _l("Email"), "phone": _l("Phone"), "url": _l("URL"),
+    "link": _l("Link to a record"), "lines": _l("Line items"), "file": _l("File"), "image": _l("Image"),
+    "counter": _l("Counter"), "formula": _l("Formula"), "user": _l("User"),
+}
+
+
+def type_label(ftype) -> str:
+    return str(TYPE_LABELS.get(ftype.key, ftype.label))
+
 
 def field_types(registry) -> list[dict]:
     known = {t.key: t for t in registry.all()}
     ordered = [known[k] for k in TYPE_ORDER if k in known] + [t for k, t in known.items() if k not in TYPE_ORDER]
-    return [{"key": t.key, "label": t.label, "options": sorted(t.options_schema()["properties"])}
+    return [{"key": t.key, "label": type_label(t), "options": sorted(t.options_schema()["properties"])}
             for t in ordered]
 
 
@@ -48,7 +63,7 @@ def design_table(table):
     tables = [{"api_name": t.api_name, "label": t.label} for t in snap.live_tables()]
     fields = [f for f in described["fields"] if not f["trashed"]]
     trashed = [f for f in described["fields"] if f["trashed"]]
-    labels = {t.key: t.label for t in rt.registry.all()}
+    labels = {t.key: type_label(t) for t in rt.registry.all()}
     return render_template("design/table.html", table=described, fields=fields, trashed=trashed,
                            types=field_types(rt.registry), type_labels=labels, tables=tables)
 

@@ -70,12 +70,14 @@ def navigation(user) -> list[dict]:
     """Sections with their tables (labels), hidden ones only for administrators."""
     if "nav_sections" in g:
         return g.nav_sections
-    snap = get_runtime().schema.snapshot()
+    rt = get_runtime()
+    snap = rt.schema.snapshot()
+    readable = {t["api_name"] for t in rt.schema.list_tables(user)}
     sections = []
     for s in layouts().list_sections(user):
         if s["hidden"] and not user.is_admin:
             continue
-        tables = [snap.table(name) for name in s["tables"]]
+        tables = [snap.table(name) for name in s["tables"] if name in readable]
         sections.append({"name": s["name"] or _("Other tables"), "hidden": s["hidden"],
                          "tables": [{"api_name": t.api_name, "label": t.label} for t in tables]})
     g.nav_sections = [s for s in sections if s["tables"]]

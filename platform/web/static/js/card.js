@@ -218,3 +218,4 @@ form.addEventListener("submit", (event) => {
   save(changedValues(), form.dataset.version);
 });
 document.getElementById("delete-record")?.addEventListener("click", remove);
+document.body.dataset.ready = "1";

@@ -36,7 +36,7 @@ function setupHome() {
   let renaming = null;
   const open = (row) => {
     renaming = row;
-    document.getElementById("table-dialog-title").textContent = row ? t("rename") : t("table_name");
+    document.getElementById("table-dialog-title").textContent = row ? t("rename") : t("new_table");
     label.value = row ? row.dataset.label : "";
     section.value = row ? row.dataset.section : "";
     error.hidden = true;
@@ -285,3 +285,4 @@ function setupFields() {
 
 setupHome();
 setupFields();
+document.body.dataset.ready = "1";

@@ -134,3 +134,4 @@ document.getElementById("reset-layout")?.addEventListener("click", async () => {
     notify(err.message, "error");
   }
 });
+document.body.dataset.ready = "1";

@@ -41,3 +41,4 @@ document.getElementById("save-list").addEventListener("click", async () => {
     notify(err instanceof ApiError ? err.message : t("error"), "error");
   }
 });
+document.body.dataset.ready = "1";

@@ -191,3 +191,4 @@ setupFilterBuilder();
 setupColumns();
 setupRows();
 setupViews();
+document.body.dataset.ready = "1";

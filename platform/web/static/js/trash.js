@@ -16,3 +16,4 @@ table?.addEventListener("click", async (event) => {
     notify(err.message, "error");
   }
 });
+document.body.dataset.ready = "1";
