@@ -13,8 +13,10 @@ backwards from the dirty rows:
 
 A moved link (an invoice from client A to client B) marks the back-link collection of
 both A and B; trashing or restoring a record marks every field of it and the collections
-it belongs to. Each formula is evaluated in Python over a :class:`~.context.Loader`, and
-only values that really change are written — and only they propagate further. Computed
+it belongs to. Each formula is evaluated in Python over a :class:`~.context.Loader` —
+or, when it aggregates a collection, cannot fail and compiles to SQL, by one query (a
+client's balance over hundreds of invoices then costs one ``SUM``) — and only values that
+really change are written — and only they propagate further. Computed
 columns are written without touching ``version`` or ``updated_at``: a value computed from
 other records is not an edit of this one, so a user's open card does not go stale.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from sqlalchemy import bindparam, select, update
 
@@ -163,11 +166,15 @@ class Pass:
         compiled = self.fs.fields[node]
         ftype = self.formula_type
         rows = self.loader.prefetch(table, sorted(ids))
+        from_sql = self.sql_values(node, table, field, rows)
         writes, changed = [], set()
         for row in rows:
             if row.get("deleted_at") is not None:
                 continue
-            value = self.value(compiled, DbRecord(self.loader, table, row), field)
+            if from_sql is not None:
+                value = from_sql.get(row["id"])
+            else:
+                value = self.value(compiled, DbRecord(self.loader, table, row), field)
             if value == ftype.from_db(row, field):
                 continue
             columns = ftype.to_db(value, field)
@@ -176,6 +183,26 @@ class Pass:
             changed.add(row["id"])
         write_columns(self.conn, self.fs.snap.sql_table(table), writes)
         return changed
+
+    def sql_values(self, node: Node, table: TableDef, field, rows) -> dict | None:
+        """Values computed by the database, for formulas that cannot fail and compile to
+        SQL (aggregates over large collections then cost one query); None: use Python."""
+        compiled = self.fs.fields[node]
+        if compiled.can_fail or compiled.bindings == 0 or not rows:
+            return None
+        from .recompute import sql_expression
+
+        sql = self.fs.snap.sql_table(table)
+        expression = sql_expression(self.fs, node, sql, self.conn.dialect.name, self.me, self.clock)
+        if expression is None:
+            return None
+        ids = [row["id"] for row in rows]
+        found = {}
+        for start in range(0, len(ids), IN_BATCH):
+            stmt = select(sql.c.id, expression).where(sql.c.id.in_(ids[start:start + IN_BATCH]))
+            for record_id, raw in self.conn.execute(stmt):
+                found[record_id] = self.formula_type.normalize(from_sql(raw, field), field)
+        return found
 
     def value(self, compiled, record, field):
         try:
@@ -187,6 +214,22 @@ class Pass:
             return self.formula_type.normalize(result, field)
         except (ArithmeticError, ValueError, TypeError) as exc:
             return error_value(f"the result cannot be stored: {exc}")
+
+
+def from_sql(raw, field):
+    """A value as the database computed it, in natural units, as Python computes it."""
+    if raw is None:
+        return None
+    kind = (field.options.get("result") or {}).get("kind", "TEXT")
+    if kind in ("NUMBER", "MONEY"):
+        return Decimal(format(raw, ".15g")) if isinstance(raw, float) else Decimal(raw)
+    if kind == "BOOL":
+        return bool(raw)
+    if kind == "DATE" and isinstance(raw, str):
+        return dt.date.fromisoformat(raw[:10])
+    if kind == "DATETIME" and isinstance(raw, str):
+        return dt.datetime.fromisoformat(raw)
+    return raw
 
 
 def write_columns(conn, sql, writes: list[dict]) -> None:
