@@ -172,7 +172,7 @@ function labelOf(name) {
 function showConflict(err, changes) {
   const dialog = document.getElementById("conflict-dialog");
   document.getElementById("conflict-title").textContent = t("conflict_title");
-  document.getElementById("conflict-body").textContent = `${err.message} ${t("conflict_body")}`;
+  document.getElementById("conflict-body").textContent = err.message || t("conflict_body");
   const list = document.getElementById("conflict-changes");
   list.replaceChildren();
   for (const entry of err.details.changes || []) {
