@@ -215,7 +215,9 @@ class ActorView:
         if self.policy.admin:
             return readable
         grants = self.policy.granting(self.root(table).id, action)
-        return [f for f in readable if any(g.mode(f.id) is None for g in grants)]
+        # read-only: filled in when the record is created, never changed afterwards
+        settable = (None, "read_only") if action == "create" else (None,)
+        return [f for f in readable if any(g.mode(f.id) in settable for g in grants)]
 
     def check_values(self, table: TableDef, data, action: str) -> None:
         """403 naming the fields in ``data`` the actor may not set (hidden or read-only)."""

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
@@ -55,9 +56,24 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app, csrf)
     web.init_app(app)
+    _init_access(app)
     register_error_handlers(app, web.render_error_page)
     app.after_request(_security_headers)
     return app
+
+
+def _init_access(app: Flask) -> None:
+    """Session cookie hardening, the proxy fix, and the administration pages (users, groups,
+    permissions, security log, "view as")."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from cardfile.platform.app.sessions import SessionInterface
+    from cardfile.platform.web import admin
+
+    app.session_interface = SessionInterface()
+    if str(app.config.get("CARDFILE_PROXY_FIX", os.environ.get("CARDFILE_PROXY_FIX", ""))).lower() in ("1", "true", "yes"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    admin.init_app(app)
 
 
 def get_runtime() -> Runtime:

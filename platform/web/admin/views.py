@@ -1,0 +1,247 @@
+"""The ``/admin`` pages (administrators only) and the app-wide "view as" guard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+
+from cardfile.metamodel.errors import AccessDenied, CardfileError
+from cardfile.metamodel.permissions import ACTIONS
+from cardfile.metamodel.records.query import parse_filter
+from cardfile.platform.app.factory import get_runtime
+from cardfile.platform.app.sessions import (VIEW_AS_KEY, session_actor, signed_in_user, start_view_as,
+                                            stop_view_as)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+#: Allowed while previewing: stopping the preview and signing out.
+PREVIEW_EXEMPT = {"admin.view_as_stop", "web.logout", "admin.static"}
+
+
+@bp.before_app_request
+def refuse_writes_while_previewing():
+    if request.method in SAFE_METHODS or VIEW_AS_KEY not in session or request.endpoint in PREVIEW_EXEMPT:
+        return None
+    if request.headers.get("Authorization"):
+        return None  # a bearer token is never a preview
+    actor = session_actor()
+    if actor is not None and actor.previewed_by is not None:
+        raise AccessDenied("This is a read-only preview (view as); stop it to make changes.", {"preview": True})
+    return None
+
+
+@bp.app_context_processor
+def _preview_context():
+    if VIEW_AS_KEY not in session:
+        return {"preview": None}
+    actor = session_actor()
+    if actor is None or actor.previewed_by is None:
+        return {"preview": None}
+    wanted = session.get(VIEW_AS_KEY) or {}
+    label = actor.display
+    if wanted.get("kind") == "group":
+        groups = [g for g in get_runtime().groups.list(_admin()) if g["id"] == wanted.get("id")]
+        label = f"group {groups[0]['name']}" if groups else "a deleted group"
+    return {"preview": {"label": label}}
+
+
+def _admin():
+    """The signed-in administrator (also while previewing), or 403."""
+    user = signed_in_user()
+    if user is None:
+        abort(redirect(url_for("web.login", next=request.full_path.rstrip("?"))))
+    if not get_runtime().access.is_admin(user):
+        raise AccessDenied("Only administrators may do this.", {"action": "admin"})
+    return user
+
+
+def _done(message: str, target: str):
+    flash(message, "success")
+    return redirect(target)
+
+
+def _run(action, target: str, message: str):
+    """Call a service; a domain error is shown on the page it came from."""
+    try:
+        action()
+    except CardfileError as exc:
+        if exc.code in ("ACCESS_DENIED", "AUTHENTICATION_FAILED"):
+            raise
+        flash(exc.message, "error")
+        return redirect(target)
+    return _done(message, target)
+
+
+# --- users ------------------------------------------------------------------------------
+@bp.get("/")
+def home():
+    admin = _admin()
+    rt = get_runtime()
+    users = rt.users.list()
+    for user in users:
+        user["groups"] = [g["name"] for g in rt.groups.groups_of(user["id"])]
+    return render_template("admin/home.html", users=users, groups=rt.groups.list(admin),
+                           me=admin)
+
+
+@bp.post("/users")
+def user_create():
+    admin = _admin()
+    f = request.form
+    rt = get_runtime()
+
+    def create():
+        user = rt.users.create(f.get("username", ""), f.get("password", ""), name=f.get("name", ""),
+                               email=f.get("email") or None, actor=admin)
+        for group in f.getlist("groups"):
+            rt.groups.add_member(admin, int(group) if group.isdigit() else group, user.username)
+
+    return _run(create, url_for("admin.home"), "User created.")
+
+
+@bp.post("/users/<username>/active")
+def user_active(username):
+    admin = _admin()
+    active = request.form.get("active") == "1"
+    return _run(lambda: get_runtime().users.set_active(username, active, admin), url_for("admin.home"),
+                "User enabled." if active else "User disabled; their sessions and tokens stopped working.")
+
+
+@bp.post("/users/<username>/password")
+def user_password(username):
+    admin = _admin()
+    return _run(lambda: get_runtime().users.set_password(username, request.form.get("password", ""), actor=admin),
+                url_for("admin.home"), "Password changed.")
+
+
+@bp.post("/users/<username>/groups")
+def user_groups(username):
+    admin = _admin()
+    rt = get_runtime()
+    wanted = {int(g) for g in request.form.getlist("groups") if g.isdigit()}
+
+    def save():
+        for group in rt.groups.list(admin):
+            member = any(m["username"] == username for m in group["members"])
+            if group["id"] in wanted and not member:
+                rt.groups.add_member(admin, group["id"], username)
+            elif group["id"] not in wanted and member:
+                rt.groups.remove_member(admin, group["id"], username)
+
+    return _run(save, url_for("admin.home"), "Groups saved.")
+
+
+# --- groups and permissions -----------------------------------------------------------
+@bp.post("/groups")
+def group_create():
+    admin = _admin()
+    f = request.form
+    return _run(lambda: get_runtime().groups.create(admin, f.get("name", ""), description=f.get("description", ""),
+                                                    is_admin=f.get("is_admin") == "1"),
+                url_for("admin.home"), "Group created.")
+
+
+@bp.get("/groups/<int:group_id>")
+def group_page(group_id):
+    admin = _admin()
+    rt = get_runtime()
+    group = rt.groups.get(admin, group_id)
+    snap = rt.schema.snapshot()
+    by_table = {p["table"]: p for p in group["permissions"]}
+    tables = [{"api_name": "*", "label": "Every table", "fields": []}] + [
+        {"api_name": t.api_name, "label": t.label, "fields": [f.api_name for f in t.fields]}
+        for t in snap.live_tables()]
+    return render_template("admin/group.html", group=group, tables=tables, by_table=by_table,
+                           actions=ACTIONS, sections=sorted({t.section for t in snap.live_tables() if t.section}))
+
+
+@bp.post("/groups/<int:group_id>")
+def group_save(group_id):
+    admin = _admin()
+    f = request.form
+    sections = None if f.get("all_sections") == "1" else f.getlist("sections")
+    return _run(lambda: get_runtime().groups.update(admin, group_id, {
+        "name": f.get("name", ""), "description": f.get("description", ""),
+        "is_admin": f.get("is_admin") == "1", "sections": sections}),
+        url_for("admin.group_page", group_id=group_id), "Group saved.")
+
+
+@bp.post("/groups/<int:group_id>/delete")
+def group_delete(group_id):
+    admin = _admin()
+    return _run(lambda: get_runtime().groups.delete(admin, group_id), url_for("admin.home"), "Group deleted.")
+
+
+@bp.post("/groups/<int:group_id>/permissions/<table>")
+def permission_save(group_id, table):
+    admin = _admin()
+    f = request.form
+    target = url_for("admin.group_page", group_id=group_id)
+    actions = [a for a in ACTIONS if f.get(f"action_{a}") == "1"]
+    if not actions:
+        return _run(lambda: _remove_if_present(admin, group_id, table), target, "Permission removed.")
+    rows = f.get("rows", "all")
+    spec = {"actions": actions, "rows": {"condition": f.get("condition", "")} if rows == "condition" else rows,
+            "fields": {name[len("field_"):]: mode for name, mode in f.items()
+                       if name.startswith("field_") and mode in ("hidden", "read_only")}}
+    return _run(lambda: get_runtime().groups.set_permission(admin, group_id, table, spec), target,
+                "Permission saved.")
+
+
+def _remove_if_present(admin, group_id, table):
+    rt = get_runtime()
+    if any(p["table"] == table for p in rt.groups.get(admin, group_id)["permissions"]):
+        rt.groups.remove_permission(admin, group_id, table)
+
+
+# --- reassign owner, security log -----------------------------------------------------
+@bp.post("/reassign-owner")
+def reassign_owner():
+    admin = _admin()
+    f = request.form
+    table = f.get("table") or None
+    filters = [parse_filter(x) for x in f.get("filters", "").split() if x]
+
+    def move():
+        result = get_runtime().records.reassign_owner(admin, f.get("from", ""), f.get("to", ""),
+                                                      tables=[table] if table else None, filters=filters)
+        flash(f"{result['total']} record(s) moved from {result['from']} to {result['to']}.", "success")
+
+    return _run(move, url_for("admin.home"), "Done.")
+
+
+@bp.get("/security-log")
+def security_log():
+    admin = _admin()
+    event = request.args.get("event") or None
+    return render_template("admin/security_log.html", entries=get_runtime().security.list(admin, event=event, limit=200),
+                           event=event)
+
+
+# --- view as --------------------------------------------------------------------------
+@bp.post("/view-as")
+def view_as_start():
+    admin = _admin()
+    rt = get_runtime()
+    kind = request.form.get("kind")
+    target = request.form.get("id", "")
+    if kind not in ("user", "group") or not target.isdigit():
+        flash("Choose a user or a group to view as.", "error")
+        return redirect(url_for("admin.home"))
+    if kind == "group":
+        rt.groups.get(admin, int(target))  # 404 for an unknown group
+    elif rt.users.get(int(target)) is None:
+        abort(404)
+    start_view_as(kind, int(target))
+    rt.security.record("view_as_started", actor_id=admin.id, details={"kind": kind, "id": int(target)})
+    return redirect(url_for("web.index"))
+
+
+@bp.post("/view-as/stop")
+def view_as_stop():
+    user = signed_in_user()
+    stop_view_as()
+    if user is not None:
+        get_runtime().security.record("view_as_stopped", actor_id=user.id, details={})
+    return redirect(url_for("admin.home") if user is not None and user.is_admin else url_for("web.index"))
