@@ -255,6 +255,114 @@ def user_list(env: Env, as_json: bool) -> None:
              _when(u["last_login_at"])] for u in users])
 
 
+@user.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Enable the user again instead.")
+@pass_env
+def user_disable(env: Env, username: str, enable: bool) -> None:
+    """Disable a user (never deleted): no sign-in, sessions and tokens stop working."""
+    env.runtime().users.set_active(username, enable, actor=env.admin())
+    click.echo(f"User {username} {'enabled' if enable else 'disabled'}.")
+
+
+@cli.command("reassign-owner")
+@click.argument("from_user", metavar="FROM")
+@click.argument("to_user", metavar="TO")
+@click.option("--table", "tables", multiple=True, help="Only this table (repeatable).")
+@click.option("--filter", "filters", multiple=True, help="field:operator:value (one table only; repeatable).")
+@pass_env
+def reassign_owner(env: Env, from_user: str, to_user: str, tables: tuple, filters: tuple) -> None:
+    """Move the records owned by FROM to TO, in one transaction, audited."""
+    from cardfile.metamodel.records.query import parse_filter
+
+    rt = env.runtime()
+    result = rt.records.reassign_owner(env.admin(), from_user, to_user, tables=list(tables) or None,
+                                       filters=[parse_filter(f) for f in filters])
+    for table, moved in result["moved"].items():
+        click.echo(f"{table}: {moved}")
+    click.echo(f"{result['total']} record(s) moved from {result['from']} to {result['to']}.")
+
+
+# --- groups ------------------------------------------------------------------------------
+@cli.group()
+def group() -> None:
+    """Manage groups, their members and permissions."""
+
+
+@group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_env
+def group_list(env: Env, as_json: bool) -> None:
+    """List groups with their members."""
+    groups = env.runtime().groups.list(env.admin())
+    if as_json:
+        click.echo(json.dumps(groups, indent=2))
+        return
+    _table(["id", "name", "admin", "members"],
+           [[g["id"], g["name"], _yes(g["is_admin"]), ", ".join(m["username"] for m in g["members"])]
+            for g in groups])
+
+
+@group.command("add")
+@click.argument("name")
+@click.option("--admin", "is_admin", is_flag=True, help="Members may do everything.")
+@click.option("--description", default="", help="What the group is for.")
+@pass_env
+def group_add(env: Env, name: str, is_admin: bool, description: str) -> None:
+    """Create a group (it may do nothing until granted)."""
+    env.runtime().groups.create(env.admin(), name, description=description, is_admin=is_admin)
+    click.echo(f"Group {name} created.")
+
+
+@group.command("add-member")
+@click.argument("name")
+@click.argument("username")
+@pass_env
+def group_add_member(env: Env, name: str, username: str) -> None:
+    """Put a user in a group."""
+    env.runtime().groups.add_member(env.admin(), name, username)
+    click.echo(f"{username} is in {name}.")
+
+
+@group.command("remove-member")
+@click.argument("name")
+@click.argument("username")
+@pass_env
+def group_remove_member(env: Env, name: str, username: str) -> None:
+    """Take a user out of a group."""
+    env.runtime().groups.remove_member(env.admin(), name, username)
+    click.echo(f"{username} is no longer in {name}.")
+
+
+@group.command("grant")
+@click.argument("name")
+@click.argument("table")
+@click.option("--actions", required=True, help="Comma-separated: read,create,update,delete,export,print,design.")
+@click.option("--rows", default="all", help="all, own, group, or a condition such as 'manager == me'.")
+@click.option("--field", "fields", multiple=True, help="field=hidden or field=read_only (repeatable).")
+@pass_env
+def group_grant(env: Env, name: str, table: str, actions: str, rows: str, fields: tuple) -> None:
+    """Set what a group may do on a table (* for every table)."""
+    modes = {}
+    for item in fields:
+        key, _, mode = item.partition("=")
+        modes[key.strip()] = mode.strip()
+    spec = {"actions": [a.strip() for a in actions.split(",") if a.strip()],
+            "rows": rows if rows in ("all", "own", "group") else {"condition": rows}, "fields": modes}
+    result = env.runtime().groups.set_permission(env.admin(), name, table, spec)
+    click.echo(f"{name} on {result['table']}: {', '.join(result['actions']) or 'nothing'}.")
+
+
+@group.command("revoke")
+@click.argument("name")
+@click.argument("table")
+@pass_env
+def group_revoke(env: Env, name: str, table: str) -> None:
+    """Remove a group's permission on a table."""
+    env.runtime().groups.remove_permission(env.admin(), name, table)
+    click.echo(f"{name} may no longer use {table}.")
+
+
 # --- tokens ------------------------------------------------------------------------------
 @cli.group()
 def token() -> None:
