@@ -121,10 +121,14 @@ class _Writer:
         self.unique = [f for f in table.fields if f.opt("unique") and self.registry.get(f.type).has_column]
         self.seen: dict[str, set] = {f.api_name: set() for f in self.unique}
         self.reader = RecordReader(self.registry, snap)
+        self.view = service.access.view(actor, snap)  # field rules and row scopes
 
     # --- rows ---------------------------------------------------------------------
     def add(self, row: int, record_id: int | None, data: dict) -> None:
         self.report.rows += 1
+        self.view.check_values(self.table, data, "create" if record_id is None else "update")
+        if record_id is not None:
+            self.view.require_reach(self.conn, self.table, record_id, "update")
         if record_id is None:
             values, errors = parse_input(self.registry, self.table, data, partial=False)
             if errors:
