@@ -67,6 +67,8 @@ def filter_clause(registry, table: TableDef, sql: Table, name: str, op: str, val
             raise BadQuery(f"Filter on id needs whole numbers, got {value!r}.", {"field": "id"}) from None
         return sql.c.id.in_(ids) if op == "in" else sql.c.id == ids[0] if ids else sql.c.id.is_(None)
     if name == "owner" and op == "eq":
+        if not str(value).strip().isdigit():
+            raise BadQuery(f"Filter on owner needs a user id, got {value!r}.", {"field": "owner"})
         return sql.c.owner == int(value)
     field = table.field(name)
     if field is None:

@@ -20,7 +20,7 @@ from . import aggregate, audit, ownership, batch, bulk, counters, stream
 from ..formulas import Computed
 from .output import RecordReader
 from .query import ListQuery, build_where, count, order_by, page_bounds
-from .validate import parse_input
+from .validate import RowParser, parse_input
 
 BULK_BATCH = 2000
 
@@ -145,7 +145,8 @@ class RecordService:
                     batch_size: int = BULK_BATCH) -> dict:
         """Validate and insert many records in one transaction: all or nothing.
 
-        Errors are collected for every row (``details.rows``: row number -> field errors).
+        Errors are collected for every row (``details.fields``: "row N.field" -> messages).
+        Line items and counters are not set through this path's input; counters are filled.
         """
         now = self.clock()
         with self.engine.begin() as conn:
@@ -153,16 +154,20 @@ class RecordService:
             view = self.access.view(actor, snap)
             view.check(table, "create")
             sql = snap.sql_table(table)
+            parser = RowParser(self.registry, table)
+            system = dict(version=1, created_at=now, updated_at=now, created_by=actor.id,
+                          updated_by=actor.id, owner=actor.id)
             first_id = self.computed.bulk_marker(conn, snap, table)
             inserted, row_errors, batch, n = 0, {}, [], 0
             for n, data in enumerate(rows, 1):
                 view.check_values(table, data, "create")
-                values, errors = parse_input(self.registry, table, data, partial=False)
+                values, db_values, errors = parser.parse(data)
                 if errors:
                     if len(row_errors) < 1000:
                         row_errors[n] = errors
                     continue
-                batch.append(values)
+                db_values.update(system)
+                batch.append((values, db_values))
                 if len(batch) >= batch_size:
                     inserted += self._insert_batch(conn, snap, table, sql, batch, actor, now, row_errors, n)
                     batch = []
@@ -253,17 +258,18 @@ class RecordService:
         return record_id
 
     def _insert_batch(self, conn, snap, table, sql, batch, actor, now, row_errors, n) -> int:
-        errors = self._check_refs_batch(conn, snap, table, batch, actor)
+        errors = self._check_refs_batch(conn, snap, table, [values for values, _ in batch], actor)
         if errors:
             row_errors.setdefault(n, errors)
         if row_errors:
             return 0  # a failed row means nothing is written; keep validating the rest
-        self._fill_counters(conn, table, batch, now)
-        system = dict(version=1, created_at=now, updated_at=now, created_by=actor.id,
-                      updated_by=actor.id, owner=actor.id)
-        params = [{**self._to_db(table, v), **system} for v in batch]
+        counter_fields = [f for f in table.fields if f.type == "counter"]
+        for f in counter_fields:
+            column = names.column_name(f.id)
+            for (_, db_values), value in zip(batch, counters.allocate(conn, f, len(batch), now.date())):
+                db_values[column] = value
         try:
-            ids = bulk.insert_many(conn, sql, params)
+            ids = bulk.insert_many(conn, sql, [db_values for _, db_values in batch])
         except IntegrityError as exc:
             raise self._integrity(table, exc) from None
         self.access.view(actor, snap).require_created_in_scope(conn, table, ids, "create")
