@@ -1,0 +1,75 @@
+"""A retype that would lose values shows the records first; bulk delete and the trash; Russian."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+
+def test_retype_lists_the_losses_before_anything_changes(live, boss, new_page, sign_in, shot):
+    live.rt.schema.create_table(boss, {"label": "Parts", "fields": [
+        {"label": "Name", "type": "text"}, {"label": "Code", "type": "text"}]})
+    live.rt.records.create(boss, "parts", {"name": "Bolt", "code": "12"})
+    odd = live.rt.records.create(boss, "parts", {"name": "Nut", "code": "N-7"})
+    page = new_page()
+    sign_in(page)
+    page.goto("/design/t/parts")
+    page.locator("#field-rows .row", has_text="Code").get_by_role("button", name="Edit").click()
+    dialog = page.locator("#field-dialog")
+    dialog.get_by_label("Type", exact=True).select_option(label="Integer")
+    dialog.get_by_role("button", name="Save").click()
+    report = page.locator("#retype-report")
+    expect(report).to_contain_text("These records would lose their value")
+    expect(report.get_by_role("link", name=f"#{odd['id']}")).to_be_visible()
+    shot(page, "12-retype-losses")
+    assert live.rt.schema.get_table(boss, "parts")["fields"][1]["type"] == "text"  # nothing changed yet
+    dialog.get_by_role("button", name="Convert anyway").click()
+    expect(page.locator(".flash-success")).to_contain_text("Saved")
+    assert live.rt.records.get(boss, "parts", odd["id"])["code"] is None
+
+
+def test_bulk_delete_goes_to_the_trash_and_restores(live, boss, new_page, sign_in):
+    live.rt.schema.create_table(boss, {"label": "Notes", "fields": [{"label": "Title", "type": "text"}]})
+    for title in ("One", "Two", "Three"):
+        live.rt.records.create(boss, "notes", {"title": title})
+    page = new_page()
+    sign_in(page)
+    page.goto("/t/notes")
+    page.wait_for_selector("body[data-ready]")
+    page.get_by_label("Select record 1").check()
+    page.get_by_label("Select record 3").check()
+    expect(page.locator("#selected-count")).to_have_text("2 selected")
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Delete selected").click()
+    expect(page.locator("#record-count")).to_have_text("1 record")
+    page.get_by_role("link", name="Trash").click()
+    row = page.locator("tr", has_text="Three")
+    row.get_by_role("button", name="Restore").click()
+    expect(page.locator(".flash-success")).to_contain_text("Restored")
+    page.goto("/t/notes")
+    expect(page.locator("#record-count")).to_have_text("2 records")
+
+
+def test_the_shell_in_russian(live, boss, new_page, sign_in, shot):
+    live.rt.schema.create_table(boss, {"label": "Клиенты", "api_name": "clients", "section": "Продажи", "fields": [
+        {"label": "Название", "api_name": "name", "type": "text"},
+        {"label": "Баланс", "api_name": "balance", "type": "money", "options": {"currency": "RUB"}}]})
+    live.rt.records.create(boss, "clients", {"name": "Ромашка", "balance": "125000.5"})
+    page = new_page(locale="ru-RU")
+    sign_in_ru(page)
+    page.goto("/t/clients")
+    expect(page.get_by_role("link", name="Новая запись").first).to_be_visible()
+    expect(page.locator("#records tbody")).to_contain_text(re.compile(r"125\s000,50\s₽"))
+    shot(page, "13-list-russian")
+    page.get_by_role("button", name=re.compile("Olga Boss")).click()
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("link", name="New record").first).to_be_visible()
+
+
+def sign_in_ru(page):
+    page.goto("/login")
+    page.get_by_label("Имя пользователя").fill("boss")
+    page.get_by_label("Пароль").fill("boss-password")
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(lambda url: "/login" not in url)
