@@ -46,3 +46,20 @@ def export_list(table):
         os.unlink(path)
         raise
     return attachment(Response(file_chunks(path), mimetype=MEDIA_TYPES["xlsx"]), filename)
+
+
+def openapi_paths(spec) -> None:
+    """Document this route (called by ``openapi.build_spec``)."""
+    from .openapi import READ_ERRORS, TABLE, errors
+    from .schemas import RecordListQuery
+
+    spec.path(path="/tables/{table}/export", parameters=[TABLE], operations={"get": {
+        "operationId": "export_list", "tags": ["exports"], "summary": "Download a list as CSV, XLSX or JSON",
+        "description": "The records list's filter, search, where and sort apply; paging is ignored. Only "
+                       "readable fields appear; needs the table's export permission. Streamed.",
+        "parameters": [{"in": "query", "schema": RecordListQuery},
+                       {"name": "format", "in": "query", "required": False,
+                        "schema": {"enum": list(FORMATS), "default": "csv"}}],
+        "responses": {"200": {"description": "The file (an attachment).", "content": {
+            MEDIA_TYPES[f]: {"schema": {"type": "string", "format": "binary"}} for f in FORMATS}},
+            **errors(*READ_ERRORS)}}})

@@ -85,3 +85,68 @@ def get_import(import_id):
 def revert_import(import_id):
     force = load_query(ImportQuery(), request.args)["force"]
     return get_runtime().records.revert_import(current_actor(), import_id, force=force)
+
+
+def openapi_paths(spec) -> None:
+    """Document these routes (called by ``openapi.build_spec``)."""
+    from .openapi import READ_ERRORS, TABLE, WRITE_ERRORS, errors, ok, operation, path_param
+
+    tag = "imports"
+    row_error = {"type": "object", "properties": {
+        "row": {"type": "integer", "description": "Line in the file (1 = the first line)."},
+        "column": {"type": ["string", "null"]}, "field": {"type": ["string", "null"]},
+        "value": {}, "reason": {"type": "string"}}}
+    spec.components.schema("ImportReport", component={
+        "type": "object", "required": ["table", "dry_run", "written", "rows", "error_count", "errors"],
+        "properties": {
+            "table": {"type": "string"}, "dry_run": {"type": "boolean"}, "written": {"type": "boolean"},
+            "import_id": {"type": ["integer", "null"], "description": "Revert with POST /imports/{id}/revert."},
+            "mode": {"enum": ["create", "update", "upsert"]}, "key": {"type": ["string", "null"]},
+            "source": {"type": "object", "description": "Detected format, encoding, delimiter, header row."},
+            "mapping": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+            "rows": {"type": "integer"}, "created": {"type": "integer"}, "updated": {"type": "integer"},
+            "error_count": {"type": "integer"}, "errors": {"type": "array", "items": row_error},
+            "preview": {"type": "array", "items": {"type": "object"},
+                        "description": "The first rows as they will be stored."}},
+        "description": "An import that found problems (not a dry run) is refused with 422 IMPORT_FAILED; "
+                       "details hold this report and nothing is written."})
+    options = {"type": "object", "properties": {
+        "mapping": {"type": "object", "additionalProperties": {"type": ["string", "null"]},
+                    "description": "Column header -> field API name (null skips the column); auto-matched "
+                                   "by label or API name when absent."},
+        "mode": {"enum": ["create", "update", "upsert"], "default": "create"},
+        "key": {"type": "string", "description": "The field that identifies the record to update."},
+        "links": {"type": "object", "additionalProperties": {"type": "string"},
+                  "description": "Link field -> the key field of its target (default: its display field)."},
+        "dry_run": {"type": "boolean"}, "encoding": {"type": "string"}, "delimiter": {"type": "string"},
+        "header_row": {"type": "integer"}, "sheet": {"type": "string"}, "format": {"enum": ["csv", "xlsx"]}}}
+    import_ref = {"$ref": "#/components/schemas/ImportReport"}
+    journal = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "table": {"type": "string"}, "table_id": {"type": "integer"},
+        "user_id": {"type": ["integer", "null"]}, "source": {"type": ["string", "null"]},
+        "mode": {"type": "string"}, "created": {"type": "integer"}, "updated": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "reverted_at": {"type": ["string", "null"], "format": "date-time"}}}
+    import_id = path_param("import_id", "The import's id.", {"type": "integer"})
+    dry_run = {"name": "dry_run", "in": "query", "required": False, "schema": {"type": "boolean"},
+               "description": "Validate every row and write nothing."}
+    spec.path(path="/tables/{table}/imports", parameters=[TABLE], operations={"post": {
+        "operationId": "import_file", "tags": [tag], "summary": "Import a CSV or XLSX file, all or nothing",
+        "parameters": [dry_run],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "options": {**options, "description": "JSON text."}}}}}},
+        "responses": {**ok("Written (created or updated records).", import_ref, 201),
+                      **ok("A dry run, or nothing to write.", import_ref), **errors(*WRITE_ERRORS)}}})
+    spec.path(path="/imports/{import_id}", parameters=[import_id], operations={
+        "get": operation("get_import", tag, "One finished import", {
+            **ok("The import's journal entry.", journal), **errors(*READ_ERRORS)})})
+    spec.path(path="/imports/{import_id}/revert", parameters=[import_id], operations={
+        "post": operation("revert_import", tag, "Revert an import: trash what it created, restore what it updated", {
+            **ok("What was undone.", {"type": "object", "properties": {
+                "import": {"type": "integer"}, "table": {"type": "string"},
+                "trashed": {"type": "integer"}, "restored": {"type": "integer"}}}),
+            **errors(*READ_ERRORS, 409, 422)},
+            params=[{"name": "force", "in": "query", "required": False, "schema": {"type": "boolean"},
+                     "description": "Revert even when records were changed since."}])})

@@ -142,3 +142,119 @@ def file_chunks(path: str):
                 yield chunk
     finally:
         os.unlink(path)
+
+
+# --- OpenAPI --------------------------------------------------------------------------
+def _definition_components(spec) -> dict:
+    """The report definition's JSON Schema as components (``$defs`` become ``Report<Name>``)."""
+    import json
+
+    from cardfile.reports.definition import report_schema
+
+    def rename(text: str) -> str:
+        for name in report_schema().get("$defs", {}):
+            text = text.replace(f'"#/$defs/{name}"', f'"#/components/schemas/Report{name.capitalize()}"')
+        return text
+
+    doc = json.loads(rename(json.dumps(report_schema())))
+    for name, schema in doc.pop("$defs", {}).items():
+        spec.components.schema(f"Report{name.capitalize()}", component=schema)
+    doc.pop("$schema", None)
+    doc.pop("$id", None)
+    spec.components.schema("ReportDefinition", component=doc)
+    return {"$ref": "#/components/schemas/ReportDefinition"}
+
+
+def openapi_paths(spec) -> None:
+    """Document these routes (called by ``openapi.build_spec``)."""
+    from .openapi import READ_ERRORS, WRITE_ERRORS, errors, ok, operation, path_param
+
+    tag = "reports"
+    definition = _definition_components(spec)
+    report = {"type": "object", "required": ["id", "name", "table", "definition", "shared"], "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "table": {"type": "string"},
+        "description": {"type": ["string", "null"]}, "definition": definition,
+        "owner": {"type": ["integer", "null"]}, "shared": {"type": "boolean"},
+        "package": {"type": ["string", "null"], "description": "The configuration package that installed it."},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"}}}
+    spec.components.schema("Report", component=report)
+    keys = {"type": "array", "items": {}, "description": "Group keys, outermost first (dates as ISO strings)."}
+    labels = {"type": "array", "items": {"type": "string"}}
+    spec.components.schema("ReportResult", component={
+        "type": "object", "required": ["table", "row_fields", "column_fields", "values", "columns", "rows"],
+        "properties": {
+            "table": {"type": "string"},
+            "row_fields": {"type": "array", "items": {"type": "object"}},
+            "column_fields": {"type": "array", "items": {"type": "object"}},
+            "values": {"type": "array", "items": {"type": "object"}},
+            "columns": {"type": "array", "items": {"type": "object", "properties": {
+                "keys": keys, "labels": labels, "value": {"type": "integer"}, "total": {"type": "boolean"}}}},
+            "rows": {"type": "array", "items": {"type": "object", "properties": {
+                "keys": keys, "labels": labels, "level": {"type": "integer"},
+                "kind": {"enum": ["row", "subtotal", "total"]},
+                "cells": {"type": "array", "items": {}, "description": "One per column; decimals are strings."}}}}},
+        "description": "Rows × columns of a pivot, with subtotals and totals."})
+    report_ref = {"$ref": "#/components/schemas/Report"}
+    result_ref = {"$ref": "#/components/schemas/ReportResult"}
+    report_in = {"type": "object", "required": ["name", "table", "definition"], "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200}, "table": {"type": "string"},
+        "definition": definition, "description": {"type": ["string", "null"]}, "shared": {"type": "boolean"}}}
+    drill_in = {"row_keys": {"type": "array", "items": {}, "description": "The cell's row keys."},
+                "column_keys": {"type": "array", "items": {}, "description": "The cell's column keys."}}
+    drill_out = {"type": "object", "required": ["table", "filter"], "properties": {
+        "table": {"type": "string"}, "filter": {"type": "array", "items": {"type": "string"},
+                                                "description": "field:op:value filters for the records list."}}}
+    report_id = path_param("report_id", "The report's id.", {"type": "integer"})
+    spec.path(path="/reports", operations={
+        "get": operation("list_reports", tag, "Reports the caller may see (own and shared)", {
+            **ok("By name.", {"type": "object", "required": ["reports"], "properties": {
+                "reports": {"type": "array", "items": report_ref}}}), **errors(400, 401)},
+            params=[{"name": "table", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "Only reports on this table."}]),
+        "post": operation("create_report", tag, "Save a report", {
+            **ok("The new report.", report_ref, 201, {"Location": {"schema": {"type": "string"}}}),
+            **errors(*WRITE_ERRORS)}, body=report_in,
+            description="The definition is checked against its JSON Schema (422 INVALID_DEFINITION, "
+                        "details.problems) and run once (400 BAD_QUERY, 404 FIELD_NOT_FOUND)."),
+    })
+    spec.path(path="/reports/{report_id}", parameters=[report_id], operations={
+        "get": operation("get_report", tag, "One report", {**ok("The report.", report_ref), **errors(*READ_ERRORS)}),
+        "patch": operation("update_report", tag, "Change a report (owner or administrators)", {
+            **ok("The changed report.", report_ref), **errors(*WRITE_ERRORS)},
+            body={"type": "object", "properties": report_in["properties"]}),
+        "delete": operation("delete_report", tag, "Delete a report (owner or administrators)", {
+            **ok("Deleted.", {"type": "object", "properties": {"id": {"type": "integer"},
+                                                              "deleted": {"type": "boolean"}}}),
+            **errors(*READ_ERRORS)}),
+    })
+    spec.path(path="/reports/{report_id}/run", parameters=[report_id], operations={
+        "get": operation("run_report", tag, "Run a saved report", {
+            **ok("The report and its result.", {"type": "object", "required": ["report", "result"],
+                                                "properties": {"report": report_ref, "result": result_ref}}),
+            **errors(*READ_ERRORS)})})
+    spec.path(path="/reports/preview", operations={
+        "post": operation("preview_report", tag, "Run an unsaved definition (nothing is saved)", {
+            **ok("The result.", {"type": "object", "required": ["result"], "properties": {"result": result_ref}}),
+            **errors(*WRITE_ERRORS)},
+            body={"type": "object", "required": ["table", "definition"], "properties": {
+                "table": {"type": "string"}, "definition": definition}})})
+    spec.path(path="/reports/drill", operations={
+        "post": operation("drill_definition", tag, "The records filter behind a cell of an unsaved report", {
+            **ok("Pass the filters to GET /tables/{table}/records.", drill_out), **errors(*WRITE_ERRORS)},
+            body={"type": "object", "required": ["table", "definition"], "properties": {
+                "table": {"type": "string"}, "definition": definition, **drill_in}})})
+    spec.path(path="/reports/{report_id}/drill", parameters=[report_id], operations={
+        "post": operation("drill_report", tag, "The records filter behind a cell of a saved report", {
+            **ok("Pass the filters to GET /tables/{table}/records.", drill_out), **errors(*WRITE_ERRORS)},
+            body={"type": "object", "properties": drill_in})})
+    formats = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
+    spec.path(path="/reports/{report_id}/export", parameters=[report_id], operations={
+        "get": {"operationId": "export_report", "tags": [tag], "summary": "Download a report as XLSX or CSV",
+                "description": "Needs the table's export permission. XLSX: number and date formats, "
+                               "frozen header, bold totals, a native chart.",
+                "parameters": [{"name": "format", "in": "query", "required": False,
+                                "schema": {"enum": list(REPORT_FORMATS), "default": "xlsx"}}],
+                "responses": {"200": {"description": "The file (an attachment).", "content": {
+                    formats[f]: {"schema": {"type": "string", "format": "binary"}} for f in REPORT_FORMATS}},
+                    **errors(*READ_ERRORS)}}})
