@@ -11,6 +11,13 @@ the metamodel's business. ``sql_value`` returns the value in natural units: on S
 decimal or money column stored as a scaled integer comes back as ``col / 100.0``; on
 PostgreSQL a ``NUMERIC``. For MONEY it is the amount in the field's ``currency``.
 
+One optional member (see :class:`StoredFieldInfo`), ``sql_stored(table)``, returns
+``(column, scale)``: the stored column itself and its decimal scale, the field's value
+being ``column / 10**scale`` (NULL when empty). On SQLite a number or money column given
+this way holds whole numbers (a scaled integer when ``scale > 0``). Conditions then
+compare the bare column, so an index on it can be used, and exact arithmetic can run
+on the integers; without it ``sql_value`` is used.
+
 ``RecordContext`` is what the Python evaluator reads a record through. ``get`` returns:
 a plain value for ordinary fields (``Decimal``/``int`` for numbers, ``Money`` or a bare
 amount for money, ``str``, ``bool``, ``date``, ``datetime`` or ``None`` when empty);
@@ -46,6 +53,13 @@ class FieldInfo(Protocol):
     def sql_link(self, table: "sqlalchemy.FromClause") -> "ColumnElement": ...
 
     def sql_back(self, target_table: "sqlalchemy.FromClause") -> "ColumnElement": ...
+
+
+@runtime_checkable
+class StoredFieldInfo(FieldInfo, Protocol):
+    """A ``FieldInfo`` that also tells its stored column (optional, see the module doc)."""
+
+    def sql_stored(self, table: "sqlalchemy.FromClause") -> "tuple[ColumnElement, int]": ...
 
 
 @runtime_checkable

@@ -36,7 +36,7 @@ rounds half away from zero.
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,6 +66,34 @@ def to_sql(
     compiler = _SqlCompiler(compiled, table_alias, schema, dialect_name, me, today, now)
     expression = compiler.compile(compiled.tree)
     return sa.type_coerce(expression, compiler.sa_type(compiled.type))
+
+
+def to_where(
+    compiled: CompiledFormula,
+    table_alias: sa.FromClause,
+    schema: Schema,
+    dialect_name: str,
+    me: Any = None,
+    today: _dt.date | None = None,
+    now: _dt.datetime | None = None,
+):
+    """``compiled`` as a WHERE condition: true exactly for the rows where Python's
+    evaluation is truthy (false or NULL for the others), written so indexes can be used.
+
+    A comparison of an own field with a constant in positive position (the whole
+    condition, or under ``and``/``or`` only) compares the stored column itself:
+    ``qty == 7`` becomes ``qty = 7``. The empty-value rule is kept by asking Python what
+    an empty field gives (``ops.compare(op, None, constant)``): when that is False, SQL's
+    NULL (which WHERE reads as false) already agrees; when it is True, ``OR col IS NULL``
+    is added (``qty < 5``, ``qty != 7``, ``label == ""``). On SQLite a decimal stored
+    as a scaled integer (``FieldInfo.sql_stored``) is compared with the constant scaled
+    and rounded to a whole number in the right direction (``price > 500`` on a 2-place
+    field is ``price_col > 50000``). Anything else — under ``not``, inside arithmetic,
+    a function, a link path, an aggregate — keeps the form :func:`to_sql` gives it.
+    Since ``and``/``or`` are monotone, reading a NULL leaf as false changes no result.
+    """
+    compiler = _SqlCompiler(compiled, table_alias, schema, dialect_name, me, today, now)
+    return compiler.where(compiled.tree)
 
 
 class SqlCall:
@@ -357,6 +385,105 @@ class _SqlCompiler:
             return sa.func.coalesce(_OPERATORS[op](a, b), sa.false())
         raise self.not_sql("comparing values of unknown type is computed in Python", node)
 
+    # -- WHERE conditions (to_where) -----------------------------------------------------
+    def where(self, node: Node):
+        """Rows where ``node`` is truthy; NULL may stand for false (see to_where)."""
+        if id(node) not in self.constants:
+            if isinstance(node, BoolOp):
+                parts = [self.where(value) for value in node.values]
+                return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
+            if isinstance(node, Compare):
+                return self.where_compare(node)
+        value = self.compile(node)
+        kind = node.type.kind if node.type is not None else "ANY"
+        if kind in ("ANY", "EMPTY"):
+            return value == sa.true()
+        return self.truthy(value, node.type, node)
+
+    def where_compare(self, node: Compare):
+        compiled: dict[int, Any] = {}
+
+        def operand(index):
+            if index not in compiled:
+                compiled[index] = self.compile(node.operands[index])
+            return compiled[index]
+
+        parts = []
+        for index, (op, kind) in enumerate(zip(node.ops, node.kinds)):
+            left, right = node.operands[index], node.operands[index + 1]
+            part = None
+            if op == "in" and isinstance(right, ListNode):
+                leaves = [self.field_compare("==", left, item, kind) for item in right.items]
+                if leaves and all(leaf is not None for leaf in leaves):
+                    part = sa.or_(*leaves)
+            elif op in _OPERATORS:
+                part = self.field_compare(op, left, right, kind)
+                if part is None:
+                    part = self.field_compare(_FLIPPED[op], right, left, kind)
+            if part is None:
+                part = self.compile_compare_part(node, index, operand)
+            parts.append(part)
+        return parts[0] if len(parts) == 1 else sa.and_(*parts)
+
+    def compile_compare_part(self, node: Compare, index: int, operand):
+        op, kind = node.ops[index], node.kinds[index]
+        left = operand(index)
+        if op in ("in", "not in"):
+            items = [self.compile(item) for item in node.operands[index + 1].items]
+            found = sa.or_(sa.false(), *(self.compare("==", left, item, kind, node)
+                                          for item in items))
+            return found if op == "in" else sa.not_(found)
+        return self.compare(op, left, operand(index + 1), kind, node)
+
+    def field_compare(self, op: str, field: Node, other: Node, kind: str):
+        """``field OP constant`` on the stored column, or None when not of that form."""
+        info = self.own_field(field)
+        if info is None or kind not in _PLAIN_KINDS:
+            return None
+        value = self.constant_value(other)
+        if value is None or not _fits(kind, value, info):
+            return None
+        try:
+            empty_matches = ops.compare(op, None, value, kind)
+        except (FormulaError, ArithmeticError, TypeError, ValueError):
+            return None
+        column, scale = self.stored(info)
+        if isinstance(value, Money):
+            value = value.amount
+        if scale:
+            condition = _scaled_compare(op, column, Decimal(value).scaleb(scale))
+        else:
+            condition = _OPERATORS[op](column, self.literal(value, field.type))
+        return sa.or_(condition, column.is_(None)) if empty_matches else condition
+
+    def own_field(self, node: Node):
+        """The FieldInfo of an own field holding a plain value, else None."""
+        if not isinstance(node, Path) or id(node) in self.constants:
+            return None
+        ref: PathRef = node.ref
+        if ref is None or ref.scope != "record" or len(ref.steps) != 1:
+            return None
+        info = ref.steps[0].info
+        return info if info.type.kind in _PLAIN_KINDS else None
+
+    def stored(self, info):
+        """(column, scale): the stored column and its decimal scale (see FieldInfo)."""
+        stored = getattr(info, "sql_stored", None)
+        if stored is None:
+            return info.sql_value(self.alias), 0
+        column, scale = stored(self.alias)
+        return column, int(scale or 0) if info.type.kind in ("NUMBER", "MONEY") else 0
+
+    def constant_value(self, node: Node):
+        """The value of a constant (or of ``me``), None when not a known non-empty value."""
+        if id(node) in self.constants:
+            return self.constants[id(node)]
+        if isinstance(node, Literal):
+            return node.value
+        if isinstance(node, Path) and node.ref is not None and node.ref.scope == "me":
+            return me_value(self.me, node.ref.me_attr)
+        return None
+
     # -- calls ------------------------------------------------------------------------
     def compile_Call(self, node: Call):
         spec = node.spec
@@ -393,6 +520,51 @@ _OPERATORS = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
 }
+
+
+_FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_PLAIN_KINDS = ("NUMBER", "MONEY", "TEXT", "BOOL", "DATE", "DATETIME")
+
+
+def _fits(kind: str, value, info) -> bool:
+    """Whether ``value`` is a constant the stored column compares with as Python does."""
+    if kind in ("NUMBER", "MONEY"):
+        if isinstance(value, Money):
+            return kind == "MONEY" and info.type.kind == "MONEY" and \
+                value.currency == (info.type.currency or info.currency)
+        return isinstance(value, (Decimal, int)) and not isinstance(value, bool) and \
+            Decimal(value).is_finite()
+    if kind == "TEXT":
+        return isinstance(value, str)
+    if kind == "BOOL":
+        return isinstance(value, bool)
+    if kind == "DATE":
+        return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+    if kind == "DATETIME":
+        return isinstance(value, _dt.datetime) and value.tzinfo is None
+    return False
+
+
+def _scaled_compare(op: str, column, scaled: Decimal):
+    """``column OP scaled`` for a column of whole numbers, with a whole-number constant."""
+    floor = int(scaled.to_integral_value(ROUND_FLOOR))
+    ceiling = int(scaled.to_integral_value(ROUND_CEILING))
+    whole = floor == ceiling
+
+    def number(value: int):
+        return sa.literal_column(str(value) if value >= 0 else f"({value})", sa.BigInteger())
+
+    if op == "==":
+        return column == number(floor) if whole else sa.false()
+    if op == "!=":
+        return column != number(floor) if whole else column.is_not(None)
+    if op == ">":
+        return column > number(floor)
+    if op == ">=":
+        return column >= number(ceiling)
+    if op == "<":
+        return column < number(ceiling)
+    return column <= number(floor)
 
 
 # -- SQLite ------------------------------------------------------------------------------

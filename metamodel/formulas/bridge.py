@@ -12,7 +12,8 @@ Names a formula on table *T* can use:
   (``invoices_billing_client``); a link's ``back_name`` option overrides both.
 
 Each name knows its SQL: ``sql_value`` reads a column in natural units (a scaled decimal
-on SQLite is divided back), ``sql_link`` the link's id column, ``sql_back`` the column of the
+on SQLite is divided back), ``sql_stored`` the bare column and its scale (for conditions
+that use an index, and exact integer arithmetic), ``sql_link`` the link's id column, ``sql_back`` the column of the
 collection's element table that points at the owner.
 """
 
@@ -103,6 +104,15 @@ class FieldRef:
         if self.scaled:  # the raw scaled integer (not through ExactDecimal's bind rules)
             return sa.type_coerce(column, sa.Float()) / sa.literal_column(f"{10 ** self.places}.0")
         return column
+
+    def sql_stored(self, table: sa.FromClause):
+        """(column, scale): the bare column (indexable) and the power of ten it is scaled by."""
+        if self.field is not None and self.field.type in PYTHON_ONLY:
+            raise FormulaError(E.NOT_SQL, f"{self.name} is computed in Python")
+        column = table.c[names.column_name(self.field.id)]
+        if self.scaled:  # whole numbers, compared without ExactDecimal's bind rules
+            return sa.type_coerce(column, sa.BigInteger()), self.places
+        return column, 0
 
     def sql_link(self, table: sa.FromClause):
         if self.kind == PARENT:

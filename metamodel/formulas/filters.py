@@ -2,8 +2,9 @@
 
 ``where_filter(source, me)`` gives what ``ListQuery.where`` accepts: a callable the record
 service calls with (snapshot, table, SQL table) inside its read transaction. The
-expression is checked against the table (it must give yes/no) and compiled to SQL, so a
-filter over a million rows never loads them into Python. An expression SQL cannot express
+expression is checked against the table (it must give yes/no) and compiled to SQL by
+``to_where``, so a filter over a million rows never loads them into Python, and a
+comparison of a field with a constant (``qty == 7``) uses the field's index if it has one. An expression SQL cannot express
 (a function computed in Python only) is refused with ``FORMULA_NOT_SQL`` and its position.
 
 ``check_expression`` answers the check endpoint: the type, or every error with its position.
@@ -20,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ...formula import errors as E
 from ...formula.checker import check
 from ...formula.errors import FormulaError
-from ...formula.to_sql import to_sql
+from ...formula.to_sql import to_sql, to_where
 from ...formula.types import BOOL, accepts
 from ..catalog import Snapshot
 from ..fieldtypes.registry import FieldTypeRegistry
@@ -50,11 +51,10 @@ def where_filter(source: str, registry: FieldTypeRegistry, me: Any = None):
                 raise FormulaError(E.TYPE, f"a filter must give yes or no, not {compiled.type}",
                                    compiled.parsed.sources.position(compiled.tree.span))
             clock = Clock()
-            expression = to_sql(compiled, sql, schema, dialect, me=me, today=clock.today,
-                                now=clock.now)
+            return to_where(compiled, sql, schema, dialect, me=me, today=clock.today,
+                            now=clock.now)
         except FormulaError as exc:
             raise FormulaDefinitionError(errors_of(exc), "The filter", source) from None
-        return expression == True  # noqa: E712 - SQL: the condition holds (not NULL)
 
     return build
 

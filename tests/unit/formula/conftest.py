@@ -48,6 +48,11 @@ class SqlField:
             return column / float(10 ** self.places)
         return column
 
+    def sql_stored(self, table):
+        if self.scaled():
+            return table.c[self.column], self.places
+        return table.c[self.column], 0
+
     def sql_link(self, table):
         return table.c[self.column]
 
