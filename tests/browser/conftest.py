@@ -98,8 +98,9 @@ def sign_in():
         page.goto("/login")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login" not in url)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        assert "/login" not in page.url
 
     return go
 

@@ -7,6 +7,12 @@ import base64
 
 from playwright.sync_api import expect
 
+
+def nav(page, action):
+    """Do something that loads another page, and wait until that page and its scripts are ready."""
+    with page.expect_navigation():
+        action()
+
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
 
 
@@ -38,7 +44,7 @@ def test_widgets_round_trip_and_visibility_follows_the_expression(live, boss, ne
     page.get_by_label("Logo").set_input_files(str(logo))
     expect(page.locator(".file-preview img")).to_be_visible()
     shot(page, "14-card-widgets")
-    page.get_by_role("button", name="Create").click()
+    nav(page, lambda: page.get_by_role("button", name="Create").click())
     expect(page.locator("h1")).to_have_text("Fjord AS")
     saved = live.rt.records.list(boss, "companies", None)["records"][0]
     assert saved["kind"] == "company" and saved["vat_number"] == "NO 123 456 789"

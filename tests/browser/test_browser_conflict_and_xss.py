@@ -5,6 +5,12 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 
+def nav(page, action):
+    """Do something that loads another page, and wait until that page and its scripts are ready."""
+    with page.expect_navigation():
+        action()
+
+
 def test_two_browsers_edit_the_same_card_and_the_second_sees_the_conflict(live, boss, new_page, sign_in, shot):
     live.rt.users.create("anna", "anna-password", name="Anna Clerk", is_admin=True, actor=boss)
     live.rt.schema.create_table(boss, {"label": "Clients", "fields": [
@@ -19,7 +25,7 @@ def test_two_browsers_edit_the_same_card_and_the_second_sees_the_conflict(live, 
     second.goto(url)
 
     first.get_by_label("City").fill("Bergen")
-    first.get_by_role("button", name="Save").click()
+    nav(first, lambda: first.get_by_role("button", name="Save").click())
     expect(first.locator(".flash-success")).to_contain_text("Saved")
 
     second.get_by_label("Phone").fill("+47 22 33 44 55")
@@ -29,7 +35,7 @@ def test_two_browsers_edit_the_same_card_and_the_second_sees_the_conflict(live, 
     expect(dialog).to_contain_text("Olga Boss")
     expect(dialog.locator("li")).to_contain_text(["City: Oslo → Bergen"])
     shot(second, "10-conflict")
-    dialog.get_by_role("button", name="Reapply my changes").click()
+    nav(second, lambda: dialog.get_by_role("button", name="Reapply my changes").click())
     expect(second.locator(".flash-success")).to_contain_text("Saved")
     expect(second.get_by_label("City")).to_have_value("Bergen")
     expect(second.get_by_label("Phone")).to_have_value("+47 22 33 44 55")
@@ -41,7 +47,7 @@ def test_two_browsers_edit_the_same_card_and_the_second_sees_the_conflict(live, 
     first.get_by_label("City").fill("Tromsø")
     live.rt.records.update(boss, "clients", record["id"], {"city": "Stavanger", "version": 3})
     first.get_by_role("button", name="Save").click()
-    first.locator("#conflict-dialog").get_by_role("button", name="Reload").click()
+    nav(first, lambda: first.locator("#conflict-dialog").get_by_role("button", name="Reload").click())
     expect(first.get_by_label("City")).to_have_value("Stavanger")
 
 

@@ -7,6 +7,12 @@ import re
 from playwright.sync_api import expect
 
 
+def nav(page, action):
+    """Do something that loads another page, and wait until that page and its scripts are ready."""
+    with page.expect_navigation():
+        action()
+
+
 def test_retype_lists_the_losses_before_anything_changes(live, boss, new_page, sign_in, shot):
     live.rt.schema.create_table(boss, {"label": "Parts", "fields": [
         {"label": "Name", "type": "text"}, {"label": "Code", "type": "text"}]})
@@ -24,7 +30,7 @@ def test_retype_lists_the_losses_before_anything_changes(live, boss, new_page, s
     expect(report.get_by_role("link", name=f"#{odd['id']}")).to_be_visible()
     shot(page, "12-retype-losses")
     assert live.rt.schema.get_table(boss, "parts")["fields"][1]["type"] == "text"  # nothing changed yet
-    dialog.get_by_role("button", name="Convert anyway").click()
+    nav(page, lambda: dialog.get_by_role("button", name="Convert anyway").click())
     expect(page.locator(".flash-success")).to_contain_text("Saved")
     assert live.rt.records.get(boss, "parts", odd["id"])["code"] is None
 
@@ -41,11 +47,11 @@ def test_bulk_delete_goes_to_the_trash_and_restores(live, boss, new_page, sign_i
     page.get_by_label("Select record 3").check()
     expect(page.locator("#selected-count")).to_have_text("2 selected")
     page.once("dialog", lambda d: d.accept())
-    page.get_by_role("button", name="Delete selected").click()
+    nav(page, lambda: page.get_by_role("button", name="Delete selected").click())
     expect(page.locator("#record-count")).to_have_text("1 record")
-    page.get_by_role("link", name="Trash").click()
+    nav(page, lambda: page.get_by_role("link", name="Trash").click())
     row = page.locator("tr", has_text="Three")
-    row.get_by_role("button", name="Restore").click()
+    nav(page, lambda: row.get_by_role("button", name="Restore").click())
     expect(page.locator(".flash-success")).to_contain_text("Restored")
     page.goto("/t/notes")
     expect(page.locator("#record-count")).to_have_text("2 records")
@@ -63,7 +69,7 @@ def test_the_shell_in_russian(live, boss, new_page, sign_in, shot):
     expect(page.locator("#records tbody")).to_contain_text(re.compile(r"125\s000,50\s₽"))
     shot(page, "13-list-russian")
     page.get_by_role("button", name=re.compile("Olga Boss")).click()
-    page.get_by_role("button", name="English").click()
+    nav(page, lambda: page.get_by_role("button", name="English").click())
     expect(page.get_by_role("link", name="New record").first).to_be_visible()
 
 
@@ -71,5 +77,4 @@ def sign_in_ru(page):
     page.goto("/login")
     page.get_by_label("Имя пользователя").fill("boss")
     page.get_by_label("Пароль").fill("boss-password")
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    nav(page, lambda: page.get_by_role("button", name="Войти").click())

@@ -7,6 +7,12 @@ import re
 from playwright.sync_api import expect
 
 
+def nav(page, action):
+    """Do something that loads another page, and wait until that page and its scripts are ready."""
+    with page.expect_navigation():
+        action()
+
+
 def add_field(page, label, type_label, fill=None):
     page.get_by_role("button", name="Add field").click()
     dialog = page.locator("#field-dialog")
@@ -14,14 +20,13 @@ def add_field(page, label, type_label, fill=None):
     dialog.get_by_label("Type", exact=True).select_option(label=type_label)
     if fill:
         fill(dialog)
-    dialog.get_by_role("button", name="Save").click()
+    nav(page, lambda: dialog.get_by_role("button", name="Save").click())
     expect(page.locator("#field-rows .row-title", has_text=label)).to_be_visible()
 
 
 def open_row(page, text):
     """Click a list row like a person; wait until the card's script is ready."""
-    page.locator("#records tbody tr", has_text=text).click()
-    page.wait_for_url(re.compile(r"/t/\w+/\d+$"))
+    nav(page, lambda: page.locator("#records tbody tr", has_text=text).click())
     page.wait_for_selector("body[data-ready]")
 
 
@@ -35,12 +40,12 @@ def test_owner_designs_suppliers_enters_filters_and_edits(live, boss, new_page, 
     shot(page, "01-home")
 
     # --- design the table -------------------------------------------------------------
-    page.get_by_role("link", name="Design", exact=True).first.click()
+    nav(page, lambda: page.get_by_role("link", name="Design", exact=True).first.click())
     page.get_by_role("button", name="New table").click()
     page.get_by_label("Table name", exact=True).fill("Suppliers")
     page.get_by_label("Menu section", exact=True).fill("Purchasing")
-    page.locator("#table-dialog").get_by_role("button", name="Save").click()
-    page.wait_for_url(re.compile(r"/design/t/suppliers$"))
+    nav(page, lambda: page.locator("#table-dialog").get_by_role("button", name="Save").click())
+    assert page.url.endswith("/design/t/suppliers")
 
     add_field(page, "Name", "Single-line text", lambda d: d.get_by_label("Required").check())
 
@@ -62,7 +67,7 @@ def test_owner_designs_suppliers_enters_filters_and_edits(live, boss, new_page, 
     add_field(page, "Price list", "Line items", lines)
 
     # a computed column on the lines, written in the formula editor that checks as you type
-    page.get_by_role("link", name="edit line fields").click()
+    nav(page, lambda: page.get_by_role("link", name="edit line fields").click())
     page.get_by_role("button", name="Add field").click()
     dialog = page.locator("#field-dialog")
     dialog.get_by_label("Field label").fill("Amount")
@@ -73,14 +78,14 @@ def test_owner_designs_suppliers_enters_filters_and_edits(live, boss, new_page, 
     shot(page, "02-field-dialog-formula")
     dialog.get_by_label("Formula").fill("qty * price")
     expect(page.locator("#formula-status")).to_contain_text("The formula is correct")
-    dialog.get_by_role("button", name="Save").click()
+    nav(page, lambda: dialog.get_by_role("button", name="Save").click())
     expect(page.locator("#field-rows .row-title", has_text="Amount")).to_be_visible()
 
     page.goto("/design/t/suppliers")
     shot(page, "03-table-designer")
 
     # --- arrange the card into two tabs ---------------------------------------------------
-    page.get_by_role("link", name="Card layout").click()
+    nav(page, lambda: page.get_by_role("link", name="Card layout").click())
     page.get_by_role("button", name="Add tab").click()
     page.locator(".tab-title").nth(1).fill("Terms")
     terms = page.locator(".designer-tab").nth(1)
@@ -89,7 +94,7 @@ def test_owner_designs_suppliers_enters_filters_and_edits(live, boss, new_page, 
     page.locator('.chip-field[data-name="credit_limit"]').drag_to(zone)
     page.locator('.chip-field[data-name="price_list"]').drag_to(zone)
     expect(zone.locator(".chip-field")).to_have_text(["⠿Credit limit", "⠿Price list"])
-    page.get_by_role("button", name="Save layout").click()
+    nav(page, lambda: page.get_by_role("button", name="Save layout").click())
     expect(page.locator(".flash-success")).to_contain_text("card layout was saved")
     shot(page, "04-layout-designer")
     tabs = page.request.get("/api/v1/tables/suppliers/layout").json()["layout"]["tabs"]
@@ -97,15 +102,15 @@ def test_owner_designs_suppliers_enters_filters_and_edits(live, boss, new_page, 
     assert tabs[1]["sections"][0]["fields"] == [["credit_limit", "price_list"]]
 
     # --- three records ---------------------------------------------------------------------
-    page.get_by_role("link", name="Suppliers").first.click()
+    nav(page, lambda: page.get_by_role("link", name="Suppliers").first.click())
     expect(page.get_by_text("No records yet")).to_be_visible()
-    page.get_by_role("link", name="New record").first.click()
+    nav(page, lambda: page.get_by_role("link", name="New record").first.click())
     page.get_by_label("Name").fill("Acme Tools")
     page.get_by_label("Rating").select_option(label="Preferred")
     page.get_by_label("Since").fill("2024-03-15")
     page.get_by_role("tab", name="Terms").click()
     page.get_by_label("Credit limit").fill("5000")
-    page.get_by_role("button", name="Create").click()
+    nav(page, lambda: page.get_by_role("button", name="Create").click())
     expect(page.locator(".flash-success")).to_contain_text("Created")
     expect(page.locator("h1")).to_have_text("Acme Tools")
 
@@ -118,7 +123,7 @@ def test_owner_designs_suppliers_enters_filters_and_edits(live, boss, new_page, 
     picker.fill("Nor")
     page.get_by_role("option", name=re.compile("Norway")).click()
     expect(page.locator(".open-link")).to_be_visible()
-    page.get_by_role("button", name="Create").click()
+    nav(page, lambda: page.get_by_role("button", name="Create").click())
     expect(page.locator("h1")).to_have_text("Nordic Parts")
     expect(page.get_by_role("combobox", name="Country")).to_have_value("Norway")
 
@@ -137,41 +142,41 @@ def test_owner_designs_suppliers_enters_filters_and_edits(live, boss, new_page, 
     grid.locator("tbody tr").nth(1).get_by_role("button", name="Move up").click()
     expect(grid.locator("tbody tr").nth(0).get_by_label("Item")).to_have_value("Nuts")
     shot(page, "05-card-line-items")
-    page.get_by_role("button", name="Create").click()
+    nav(page, lambda: page.get_by_role("button", name="Create").click())
     expect(page.locator("h1")).to_have_text("Berlin Supply")
     record = live.rt.records.list(boss, "suppliers", None)["records"][-1]
     assert [line["item"] for line in record["price_list"]] == ["Nuts", "Bolts"]
     assert [line["amount"] for line in record["price_list"]] in (["5", "25"], ["5.00", "25.00"], [5, 25])
 
     # --- filter, sort, save a view ---------------------------------------------------------
-    page.get_by_role("navigation", name="Tables").get_by_role("link", name="Suppliers").click()
+    nav(page, lambda: page.get_by_role("navigation", name="Tables").get_by_role("link", name="Suppliers").click())
     expect(page.locator("#record-count")).to_have_text("3 records")
     page.get_by_label("Field").select_option(label="Rating")
     page.get_by_label("Condition").select_option(label="is")
     page.locator("#filter-value").select_option(label="Preferred")
-    page.get_by_role("button", name="Add filter").click()
+    nav(page, lambda: page.get_by_role("button", name="Add filter").click())
     expect(page.locator("#record-count")).to_have_text("1 record")
     expect(page.locator("#records tbody")).to_contain_text("Acme Tools")
-    page.get_by_role("link", name="Remove filter").click()
+    nav(page, lambda: page.get_by_role("link", name="Remove filter").click())
     expect(page.locator("#record-count")).to_have_text("3 records")
-    page.locator("#records thead").get_by_role("link", name="Name").click()
-    page.locator("#records thead").get_by_role("link", name="Name").click()  # descending
+    nav(page, lambda: page.locator("#records thead").get_by_role("link", name="Name").click())
+    nav(page, lambda: page.locator("#records thead").get_by_role("link", name="Name").click())  # descending
     names = page.locator("#records tbody tr td:nth-child(3)").all_text_contents()
     assert names == ["Nordic Parts", "Berlin Supply", "Acme Tools"]
     page.once("dialog", lambda d: d.accept("Newest names first"))
-    page.get_by_role("button", name="Save view").click()
+    nav(page, lambda: page.get_by_role("button", name="Save view").click())
     expect(page.locator(".flash-success")).to_contain_text("view was saved")
     expect(page.locator("#view-select option:checked")).to_have_text("Newest names first")
     shot(page, "06-list-view")
     page.goto("/t/suppliers?view=")
-    page.locator("#view-select").select_option(label="Newest names first")
+    nav(page, lambda: page.locator("#view-select").select_option(label="Newest names first"))
     expect(page.locator("#records tbody tr").first).to_contain_text("Nordic Parts")
 
     # --- edit a record and read its history ----------------------------------------------
     open_row(page, "Acme Tools")
     page.get_by_role("tab", name="Terms").click()
     page.get_by_label("Credit limit").fill("7500")
-    page.get_by_role("button", name="Save").click()
+    nav(page, lambda: page.get_by_role("button", name="Save").click())
     expect(page.locator(".flash-success")).to_contain_text("Saved")
     page.get_by_role("tab", name="History").click()
     history = page.locator("#tab-history")
@@ -185,7 +190,7 @@ def test_owner_designs_suppliers_enters_filters_and_edits(live, boss, new_page, 
     open_row(page, "Norway")
     related = page.locator(".related")
     expect(related).to_contain_text("Nordic Parts")
-    related.get_by_role("link", name="Add new").click()
+    nav(page, lambda: related.get_by_role("link", name="Add new").click())
     expect(page.get_by_role("combobox", name="Country")).to_have_value("Norway")
 
     # tablet width
