@@ -78,3 +78,39 @@ def sign_in_ru(page):
     page.get_by_label("Имя пользователя").fill("boss")
     page.get_by_label("Пароль").fill("boss-password")
     nav(page, lambda: page.get_by_role("button", name="Войти").click())
+
+
+def test_list_designer_and_menu_sections(live, boss, new_page, sign_in):
+    live.rt.schema.create_table(boss, {"label": "Products", "section": "Stock", "fields": [
+        {"label": "Name", "type": "text"}, {"label": "Price", "type": "decimal"}, {"label": "Code", "type": "text"}]})
+    live.rt.schema.create_table(boss, {"label": "Clients", "section": "Sales", "fields": [{"label": "Name", "type": "text"}]})
+    for name, price in (("Apple", "3"), ("Pear", "5"), ("Fig", "4")):
+        live.rt.records.create(boss, "products", {"name": name, "price": price, "code": name[:2]})
+    page = new_page()
+    sign_in(page)
+    page.goto("/design/t/products/list")
+    rows = page.locator("#column-rows .row")
+    rows.filter(has_text="Code").get_by_role("checkbox").uncheck()
+    rows.filter(has_text="Price").get_by_role("button", name="Move up: Price").click()
+    page.get_by_label("Sort by").select_option(label="Price")
+    page.get_by_label("Direction").select_option(label="Descending")
+    nav(page, lambda: page.get_by_role("button", name="Save").click())
+    page.goto("/t/products")
+    header = page.locator("#records thead th[data-field]")
+    expect(header).to_have_text([re_text("Price"), re_text("Name")])
+    expect(page.locator("#records tbody tr").first).to_contain_text("Pear")
+
+    page.goto("/design")
+    sections = page.locator("#section-rows .row")
+    expect(sections).to_have_count(2)
+    sections.filter(has_text="Stock").get_by_role("button", name="Move Stock up").click()
+    sections.filter(has_text="Sales").get_by_label("Hidden").check()
+    nav(page, lambda: page.get_by_role("button", name="Save sections").click())
+    menu = page.get_by_role("navigation", name="Tables")
+    expect(menu.locator(".nav-title")).to_have_text([re_text("Stock"), re_text("Sales")])
+    stored = page.request.get("/api/v1/sections").json()["sections"]
+    assert [(s["name"], s["hidden"]) for s in stored] == [("Stock", False), ("Sales", True)]
+
+
+def re_text(word):
+    return re.compile(rf"^\s*{word}\b")
