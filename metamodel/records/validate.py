@@ -109,7 +109,7 @@ class RowParser:
                     default = None
             simple = type(ftype).to_db is FieldType.to_db
             self.specs.append((f.api_name, ftype, f, default, bool(f.opt("required")),
-                               column_name(f.id) if simple else None, ftype.label.lower()))
+                               column_name(f.id) if simple else None, expected_type(ftype)))
         self.lines = {f.api_name for f in table.fields if f.type == "lines"}
 
     def parse(self, data: Any) -> tuple[dict, dict, dict[str, list[str]]]:
@@ -131,9 +131,9 @@ class RowParser:
                 try:
                     value = ftype.parse(raw, field)
                 except FieldValueError as exc:
-                    errors[name] = [f"{exc.message} (a {label} field)"]
+                    errors[name] = [f"{exc.message} ({label})"]
                     continue
-            if required and (value is None or value == ""):
+            if required and (value is None or value == "" or value == []):
                 errors[name] = ["is required"]
             values[name] = value
             if column is not None:

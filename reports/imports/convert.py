@@ -156,27 +156,43 @@ def multi_value(value):
     return value
 
 
-def prepare(ftype_key: str, value):
-    """A cell as input the field type's ``parse`` accepts."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if ftype_key in ("integer", "decimal"):
-        return number_text(value)
-    if ftype_key == "percent":
-        return number_text(value, percent=True)
-    if ftype_key == "money":
-        return number_text(value, money=True)
-    if ftype_key == "date":
-        parsed = date_value(value)
-        return parsed.date() if isinstance(parsed, dt.datetime) else parsed
-    if ftype_key == "datetime":
-        return date_value(value)
-    if ftype_key == "boolean":
-        return bool_value(value)
-    if ftype_key == "multi_choice":
-        return multi_value(value)
+def _date_only(value):
+    parsed = date_value(value)
+    return parsed.date() if isinstance(parsed, dt.datetime) else parsed
+
+
+def _other(value):
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
-    return value if isinstance(value, str) else str(value)
+    return str(value)
+
+
+_BY_TYPE = {
+    "integer": number_text, "decimal": number_text,
+    "percent": lambda v: number_text(v, percent=True), "money": lambda v: number_text(v, money=True),
+    "date": _date_only, "datetime": date_value, "boolean": bool_value, "multi_choice": multi_value,
+}
+
+
+def preparer(ftype_key: str):
+    """``prepare`` for one field type, looked up once (imports call it for every cell)."""
+    convert = _BY_TYPE.get(ftype_key)
+    if convert is None:
+        def text_cell(value):
+            if isinstance(value, str):
+                return value if value.strip() else None
+            return None if value is None else _other(value)
+        return text_cell
+
+    def cell(value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return convert(value)
+    return cell
+
+
+def prepare(ftype_key: str, value):
+    """A cell as input the field type's ``parse`` accepts."""
+    return preparer(ftype_key)(value)

@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 
 from cardfile.metamodel.errors import BadQuery
 
-from .convert import CellError, auto_mapping, check_mapping, normalize, prepare
+from .convert import CellError, auto_mapping, check_mapping, normalize, prepare, preparer
 from .reader import Source, open_source
 
 MODES = ("create", "update", "upsert")
@@ -90,6 +90,7 @@ class _Rows:
         self.runtime, self.actor, self.snap, self.table = runtime, actor, snap, table
         self.source, self.columns, self.options = source, columns, options
         self.fields = {i: table.field(name) for i, name in columns.items()}
+        self.cells = [(i, f, preparer(f.type), f.type in ("link", "user")) for i, f in self.fields.items()]
         self.kinds = {i: f.type for i, f in self.fields.items()}
         self.errors: list[tuple[int, str, str]] = []
         self.links = _LinkResolver(runtime, actor, snap, table, options.links)
@@ -116,11 +117,11 @@ class _Rows:
                 self.errors.append((number, "", f"the row has {len(cells)} cells but there are "
                                                 f"{self.width} columns"))
             data = {}
-            for i, f in self.fields.items():
-                raw = cells[i] if i < len(cells) else None
+            width = len(cells)
+            for i, f, convert, linked in self.cells:
                 try:
-                    value = prepare(f.type, raw)
-                    if f.type in ("link", "user") and value is not None:
+                    value = convert(cells[i] if i < width else None)
+                    if linked and value is not None:
                         value = self.links.resolve(f, value)
                 except CellError as exc:
                     self.errors.append((number, f.api_name, str(exc)))
