@@ -28,6 +28,8 @@ lint-imports: $(STAMP)
 ## Benchmarks (not part of `make test`): print figures for the issue notes.
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/records.py
+	$(BIN)/python tests/benchmarks/formulas.py
+	$(BIN)/python tests/benchmarks/reports.py
 
 docs: $(STAMP)
 	$(BIN)/python -m cardfile.formula.docs > docs/formulas.md

@@ -44,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; login rotates it
     )
     app.json.sort_keys = False
+    for name in ("CARDFILE_IDLE_MINUTES", "CARDFILE_PROXY_FIX"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
     app.config.update(flask_config)
 
     runtime = build_runtime(settings)
