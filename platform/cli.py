@@ -27,6 +27,7 @@ from cardfile.metamodel.packages.samples import resolve
 from cardfile.metamodel.runtime import Runtime, Settings, build_runtime
 from cardfile.metamodel.users import generate_password
 from cardfile.platform.settings import load_settings, secret_key
+from cardfile.reports.service import ReportService
 
 DEFAULT_SAMPLE = "customer-accounting"
 
@@ -156,6 +157,9 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
             report = apply_package(rt, admin, pkg, source=source)
             created = sum(1 for c in report["changes"] if c["action"] == "create_table")
             lines.append(f"  configuration:  {pkg.title} {pkg.version} ({created} tables)")
+            if pkg.reports:
+                reports = ReportService(rt).apply_package(admin, pkg.name, pkg.reports)
+                lines.append(f"  reports:        {reports['created']}")
             if demo:
                 result = load_demo(rt, admin, pkg)
                 lines.append(f"  demo data:      {result['total']} records (seed {result['seed']})")
@@ -452,6 +456,10 @@ def config_apply(env: Env, package: str, dry_run: bool, allow_destructive: bool)
         return
     report = apply_package(rt, actor, pkg, allow_destructive=allow_destructive, source=source)
     _print_changes(report["changes"], report["notices"])
+    if pkg.reports:
+        reports = ReportService(rt).apply_package(actor, pkg.name, pkg.reports)
+        click.echo(f"  reports: {reports['created']} created, {reports['updated']} updated, "
+                   f"{reports['unchanged']} unchanged")
     if report["applied"]:
         click.echo(f"{pkg.name} {pkg.version}: {report['applied']} change(s) applied.")
     else:

@@ -200,9 +200,9 @@ class _Levels:
             result = {}
             for keys, row in grouped.iterrows():
                 keys = keys if isinstance(keys, tuple) else (keys,)
-                result[tuple(_none(k) for k in keys)] = {int(c[1:]): row[c] for c in grouped.columns}
+                result[tuple(_none(k) for k in keys)] = {int(c[1:]): _plain(row[c]) for c in grouped.columns}
             return result
-        return {(): {int(c[1:]): fn(base[c]) for c, fn in aggs.items()}}
+        return {(): {int(c[1:]): _plain(fn(base[c])) for c, fn in aggs.items()}}
 
     def _distinct(self, dims: list[str]) -> dict[tuple, dict[int, Any]]:
         idx = [int(d[1:]) for d in dims]
@@ -212,6 +212,11 @@ class _Levels:
         result = self.records.aggregate(self.actor, self.table, spec)
         n = len(idx)
         return {tuple(r[:n]): dict(zip(wanted, r[n:])) for r in result.rows}
+
+
+def _plain(value):
+    """A numpy scalar (pandas sums counts as int64) as the Python number it holds."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, Decimal) else value
 
 
 def _none(value):

@@ -107,6 +107,37 @@ class ReportService:
             conn.execute(delete(cf_reports).where(cf_reports.c.id == row["id"]))
         return {"id": row["id"], "deleted": True}
 
+    def apply_package(self, actor, package: str, reports: list[dict]) -> dict:
+        """Install a configuration package's reports (``reports.yaml``), idempotently.
+
+        A report is known by its package and name: a new one is created (owned by ``actor``,
+        shared unless the package says otherwise), a changed one is updated, an unchanged one
+        is left alone. Reports of the package that are no longer listed are kept, like tables.
+        """
+        actor = self.rt.access.require_active(actor)
+        if not actor.is_admin:
+            raise AccessDenied("Only an administrator installs a package's reports.", {"package": package})
+        with self.rt.engine.connect() as conn:
+            existing = {row["name"]: row for row in conn.execute(
+                select(cf_reports).where(cf_reports.c.package == package)).mappings()}
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        for item in reports:
+            data = {"name": item["name"], "table": item["table"], "definition": item["definition"],
+                    "description": item.get("description"), "shared": item.get("shared", True)}
+            row = existing.get(item["name"])
+            if row is None:
+                self.create(actor, {**data, "package": package})
+                counts["created"] += 1
+                continue
+            stored = {"name": row["name"], "table": row["table_name"], "definition": row["definition"],
+                      "description": row["description"], "shared": row["shared"]}
+            if stored == {**data, "definition": validate_definition(data["definition"])}:
+                counts["unchanged"] += 1
+            else:
+                self.update(actor, row["id"], data)
+                counts["updated"] += 1
+        return counts
+
     # --- running --------------------------------------------------------------------
     def run(self, actor, report_id) -> Pivot:
         row = self._row(actor, report_id)
@@ -132,7 +163,8 @@ class ReportService:
         for g in doc["rows"] + doc["columns"]:
             f = _path_field(snap, t, g["field"])
             if f is not None:
-                types[g["field"]] = f.type
+                ftype = self.rt.registry.get(f.type)
+                types[g["field"]] = ftype.delegate(f)[1].type if hasattr(ftype, "delegate") else f.type
         return {"table": table, "filter": drill_filters(doc, row_keys, column_keys, types)}
 
     # --- internals ------------------------------------------------------------------

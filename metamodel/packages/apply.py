@@ -1,8 +1,9 @@
 """Applying a package: plan first, refuse what must not happen, then change through the schema service.
 
 Order: new tables are created first, each with the fields whose link targets already
-exist; fields that link to tables defined later (or to their own table) are added once
-every table exists, in package order and at their package position. Then added fields,
+exist; fields that link to tables defined later (or to their own table), and formula
+fields (which may read back-links and line items), are added once every table exists, in
+package order and at their package position. Then added fields,
 field changes (a lossy one only with ``allow_destructive``), and last the table changes
 (a display field may name a field added just before). Nothing is deleted. The applied package is recorded in ``cf_meta`` (``package:<name>``).
 """
@@ -67,7 +68,8 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
         inline, later = [], []
         for position, field in enumerate(spec["fields"], 1):
             field = {**_field_spec(field), "position": position}
-            (inline if _targets(field) <= exists else later).append(field)
+            waits = field["type"] == "formula" or not _targets(field) <= exists  # formulas may read any table
+            (later if waits else inline).append(field)
         table_spec = {"api_name": spec["api_name"], "label": spec["label"], "fields": inline}
         if spec.get("section") is not None:
             table_spec["section"] = spec["section"]

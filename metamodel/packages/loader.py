@@ -8,6 +8,7 @@ Layout::
         clients.yaml
       demo.yaml           optional demo data description
       groups.yaml         optional groups (roles) with their permissions per table
+      reports.yaml        optional saved pivot reports (shared by default)
 
 Every problem is reported as ``file: $.json.path: message``. YAML is read with the safe
 loader, without implicit timestamps (``2026-01-31`` stays text, as in JSON) and with
@@ -73,6 +74,8 @@ class Package:
     demo: dict | None = None
     demo_file: str | None = None
     groups: list | None = None  # groups.yaml: roles and their permissions
+    reports: list | None = None  # reports.yaml: saved pivot reports
+    reports_file: str | None = None
 
     @property
     def name(self) -> str:
@@ -231,6 +234,12 @@ def load_package(path: str | Path) -> Package:
             document = read_document(root / name, name)
             raise_problems(schema_problems(document, "groups", name), f"Package {pkg.name!r}")
             pkg.groups = document["groups"]
+            break
+    for name in ("reports.yaml", "reports.yml", "reports.json"):
+        if (root / name).is_file():
+            document = read_document(root / name, name)
+            raise_problems(schema_problems(document, "reports", name), f"Package {pkg.name!r}")
+            pkg.reports, pkg.reports_file = document["reports"], name
             break
     for name in ("demo.yaml", "demo.yml", "demo.json"):
         if (root / name).is_file():

@@ -25,6 +25,8 @@ from .validate import validate_package
 
 #: Options kept in the metadata that a package does not spell out.
 INTERNAL_OPTION_KEYS = ("target_id", "table_id", "table", "fields")
+#: Options the platform works out when a field is saved (a formula's result type).
+DERIVED_OPTION_KEYS = ("result",)
 #: Boolean options whose absence means ``false``.
 FLAG_OPTIONS = ("required", "unique", "indexed")
 
@@ -167,7 +169,7 @@ def _plan_fields(runtime, snap: Snapshot, actor, plan: Plan, table: str, specs: 
             diff = {k: [stored.get(k), v] for k, v in desired.items() if stored.get(k) != v
                     and not (k in FLAG_OPTIONS and not v and not stored.get(k))}
             for key, value in stored.items():
-                if key in desired or value in (None, False):
+                if key in desired or value in (None, False) or key in DERIVED_OPTION_KEYS:
                     continue
                 if key in FLAG_OPTIONS:
                     diff[key] = [value, False]

@@ -66,6 +66,21 @@ def package_problems(pkg: Package, registry: FieldTypeRegistry,
                                     f"{child!r} is also the name of the line-item table of {owner}; rename one"))
     if pkg.demo is not None:
         problems += demo_problems(pkg)
+    if pkg.reports:
+        problems += _report_problems(pkg, link_targets | set(child_names))
+    return problems
+
+
+def _report_problems(pkg: Package, tables: set[str]) -> list[Problem]:
+    """Report names are unique and name a table of the package (definitions are checked when applied)."""
+    problems, seen = [], set()
+    for i, report in enumerate(pkg.reports):
+        if report["name"] in seen:
+            problems.append(Problem(pkg.reports_file, f"$.reports[{i}].name", f"report {report['name']!r} is defined twice"))
+        seen.add(report["name"])
+        if report["table"] not in tables:
+            problems.append(Problem(pkg.reports_file, f"$.reports[{i}].table",
+                                    f"no table {report['table']!r} in the package"))
     return problems
 
 

@@ -5,7 +5,8 @@
                     label them (links and users by display value, choices by label)
 
 A path is ``field`` or ``link.field`` (one hop through a link field; a line-items table
-may also hop to its record with ``parent.field``). Only fields the actor may read can be
+may also hop to its record with ``parent.field``). A formula field counts as a field of its
+result type (a money total is summed like money). Only fields the actor may read can be
 grouped, measured or filtered on, and the access row clause limits the rows counted.
 
 Date parts (day, week, month, quarter, year) are computed in SQL as sortable text keys:
@@ -101,8 +102,11 @@ class _Joins:
             table, sql, hop_label = self._hop(table, sql, hop)
             label += hop_label + " › "
         f = self.field(table, parts[-1])
-        if self.registry.get(f.type).has_column is False:
+        ftype = self.registry.get(f.type)
+        if ftype.has_column is False:
             raise BadQuery(f"{f.label!r} has no value to group or measure.", {"path": path})
+        if hasattr(ftype, "delegate"):  # a formula: grouped and measured as its result type
+            f = ftype.delegate(f)[1]
         return _Resolved(table, f, sql, label + f.label)
 
     def _hop(self, table: TableDef, sql, hop: str):
