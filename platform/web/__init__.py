@@ -22,6 +22,9 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         init_babel(app, get_runtime().settings.data_dir)
     app.register_blueprint(bp)
+    from .reports import init_app as init_reports
+
+    init_reports(app)
 
 
 def render_error_page(status: int, code: str, message: str):
