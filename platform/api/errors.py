@@ -57,6 +57,9 @@ STATUS: dict[str, int] = {
     "PACKAGE_INVALID": 422,
     "PACKAGE_CHANGES_REFUSED": 422,
     "DEMO_DATA_INVALID": 422,
+    # installation state (raised by the command line, mapped for completeness)
+    "NOT_INITIALISED": 409,
+    "ALREADY_INITIALISED": 409,
     "IMPORT_FILE_INVALID": 422,
     "IMPORT_MAPPING_INVALID": 422,
     "IMPORT_FAILED": 422,
