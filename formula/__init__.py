@@ -20,9 +20,12 @@ Pipeline::
   record (closures compiled once, then reused); runtime errors are ``FormulaError``
   with code ``FORMULA_RUNTIME`` and a position.
 * ``to_sql.to_sql(compiled, table_alias, schema, dialect_name, me=)`` builds the
-  SQLAlchemy expression for filters and bulk recompute, and
-  ``to_sql.register_sqlite_functions`` must run on every SQLite connection. Import
-  them from ``cardfile.formula.to_sql`` (the only module that needs SQLAlchemy).
+  SQLAlchemy expression for bulk recompute and reading values; ``to_sql.to_where(...)``
+  the same condition as a WHERE clause an index can serve (``qty == 7`` compares the
+  bare column); ``to_sql.to_sql_scaled(..., places)`` the value as SQLite's scaled
+  integer in integer arithmetic, where the formula allows. ``register_sqlite_functions``
+  must run on every SQLite connection. Import them from ``cardfile.formula.to_sql`` (the
+  only module that needs SQLAlchemy).
 * ``deps.DependencyGraph`` orders recomputation across tables and names cycles.
 * ``functions`` is the registry of functions by category; built-ins register through
   the same ``FunctionRegistry.register`` a plugin uses. ``docs.render_markdown``

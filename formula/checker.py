@@ -25,6 +25,7 @@ Every error carries its position and the field key; all are raised together as
 from __future__ import annotations
 
 import difflib
+from decimal import Decimal
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
@@ -151,6 +152,21 @@ def field_type(info: FieldInfo) -> FormulaType:
         places = info.places if info.places is not None else info.type.places
         return info.type.with_places(places)
     return info.type
+
+
+def may_fail(node: Node, constants: dict[int, Any]) -> bool:
+    """Whether an operator node can raise at run time: ``/ // % **``, except ``/`` and
+    ``//`` by a number constant other than 0 (``discount / 100`` cannot fail), and ``%``
+    of a number (not of a value of unknown type) by one."""
+    if not isinstance(node, BinOp) or node.op not in ("/", "//", "%", "**"):
+        return False
+    divisor = constants.get(id(node.right))
+    if not isinstance(divisor, Decimal) or not divisor.is_finite() or divisor == 0:
+        return True
+    if node.op == "%":
+        left = node.left.type
+        return left is None or left.kind not in ("NUMBER", "EMPTY")
+    return node.op == "**"
 
 
 class _AggScope:
@@ -292,7 +308,7 @@ class _Checker:
             result = binop(node.op, left, right)
         except OpTypeError as exc:
             return self.error(E.TYPE, str(exc), node.span)
-        if node.op in ("/", "//", "%", "**"):
+        if may_fail(node, self.constants):
             self.can_fail = True
         self.fold(node, ops.ARITHMETIC[node.op], node.left, node.right)
         return result

@@ -96,6 +96,40 @@ def to_where(
     return compiler.where(compiled.tree)
 
 
+def to_sql_scaled(
+    compiled: CompiledFormula,
+    table_alias: sa.FromClause,
+    schema: Schema,
+    dialect_name: str,
+    places: int,
+    me: Any = None,
+    today: _dt.date | None = None,
+    now: _dt.datetime | None = None,
+):
+    """SQLite: the result as the whole number a ``places``-place decimal column stores
+    (rounded half away from zero, like ``cf_store_scaled``), in integer arithmetic and
+    without a Python function call per row; None when the formula is not of that form.
+
+    The form: own number/money fields that tell their stored integers
+    (``FieldInfo.sql_stored``), number constants, ``+ - *``, unary minus, division by a
+    power of ten and ``round(x, n)`` with a constant ``n >= 0``. Each part is a pair
+    (integer, scale) meaning ``integer / 10**scale`` — exactly what Python's ``Decimal``
+    computes, empty values counting as 0. Should a value outgrow 64 bits, SQLite goes on
+    in floating point and the result is not an integer: the caller checks
+    ``typeof(...) = 'integer'`` and otherwise stores what :func:`to_sql` gives.
+    """
+    if dialect_name != "sqlite" or not 0 <= places <= _MAX_SCALE:
+        return None
+    compiler = _SqlCompiler(compiled, table_alias, schema, dialect_name, me, today, now)
+    exact = compiler.exact(compiled.tree)
+    if exact is None:
+        return None
+    value, scale = exact
+    if scale <= places:
+        return value if scale == places else value * _integer(10 ** (places - scale))
+    return _half_away(value, 10 ** (scale - places))
+
+
 class SqlCall:
     """What a function's ``sql`` compiler gets: the call, its types and SQL helpers."""
 
@@ -315,8 +349,9 @@ class _SqlCompiler:
             quotient = (a * 1.0) / sa.func.nullif(b, 0)
             if node.op == "/":
                 return quotient
-            if node.op == "//":
-                return sa.func.cf_floor(quotient, type_=sa.Float())
+            if node.op == "//":  # cf_floor would read the NULL of a division by 0 as 0
+                return sa.case((b == 0, sa.null()),
+                               else_=sa.func.cf_floor(quotient, type_=sa.Float()))
             return sa.func.cf_mod(a, b, type_=sa.Float())
         a, b = sa.cast(a, sa.Numeric), sa.cast(b, sa.Numeric)
         quotient = a / sa.func.nullif(b, 0)
@@ -484,6 +519,74 @@ class _SqlCompiler:
             return me_value(self.me, node.ref.me_attr)
         return None
 
+    # -- exact integer arithmetic (to_sql_scaled) ---------------------------------------
+    def exact(self, node: Node, rounds: int = 0):
+        """(integer expression, scale) with value ``integer / 10**scale``, or None."""
+        if id(node) in self.constants:
+            return _exact_constant(self.constants[id(node)])
+        if isinstance(node, Path):
+            info = self.own_field(node)
+            stored = getattr(info, "sql_stored", None)
+            if stored is None or info.type.kind not in ("NUMBER", "MONEY"):
+                return None
+            column, scale = stored(self.alias)
+            scale = int(scale or 0)
+            return (sa.func.coalesce(column, 0, type_=sa.BigInteger()), scale) \
+                if 0 <= scale <= _MAX_SCALE else None
+        if isinstance(node, UnaryOp) and node.op in ("-", "+"):
+            inner = self.exact(node.operand, rounds)
+            if inner is None:
+                return None
+            return (-inner[0], inner[1]) if node.op == "-" else inner
+        if isinstance(node, BinOp):
+            return self.exact_binop(node, rounds)
+        if isinstance(node, Call) and node.mode == "scalar" and node.spec.key == "round" \
+                and not node.kwargs and rounds < 3:
+            inner = self.exact(node.args[0], rounds + 1)
+            places = self.constants.get(id(node.args[1]), _NOT) if len(node.args) > 1 \
+                else Decimal(0)
+            if inner is None or not isinstance(places, Decimal) or \
+                    places != places.to_integral_value() or not 0 <= places <= _MAX_SCALE:
+                return None
+            value, scale = inner
+            places = int(places)
+            if places >= scale:
+                return value, scale
+            return _half_away(value, 10 ** (scale - places)), places
+        return None
+
+    def exact_binop(self, node: BinOp, rounds: int):
+        numeric = ("NUMBER", "MONEY", "EMPTY")
+        if node.left.type is None or node.right.type is None or \
+                node.left.type.kind not in numeric or node.right.type.kind not in numeric:
+            return None
+        left = self.exact(node.left, rounds)
+        if left is None:
+            return None
+        if node.op == "/":
+            divisor = self.constants.get(id(node.right))
+            if isinstance(divisor, Money):
+                return None
+            power = _power_of_ten(divisor)
+            if power is None or left[1] + power > _MAX_SCALE:
+                return None
+            return left[0], left[1] + power
+        if node.op not in ("+", "-", "*"):
+            return None
+        right = self.exact(node.right, rounds)
+        if right is None:
+            return None
+        (a, scale_a), (b, scale_b) = left, right
+        if node.op == "*":
+            if scale_a + scale_b > _MAX_SCALE:
+                return None
+            return a * b, scale_a + scale_b
+        if scale_a < scale_b:
+            a = a * _integer(10 ** (scale_b - scale_a))
+        elif scale_b < scale_a:
+            b = b * _integer(10 ** (scale_a - scale_b))
+        return (a + b if node.op == "+" else a - b), max(scale_a, scale_b)
+
     # -- calls ------------------------------------------------------------------------
     def compile_Call(self, node: Call):
         spec = node.spec
@@ -520,6 +623,55 @@ _OPERATORS = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
 }
+
+
+_MAX_SCALE = 18
+_NOT = object()
+
+
+def _integer(value: int):
+    """An integer literal in SQL (no bind parameter, no column type's bind rules)."""
+    return sa.literal_column(str(value) if value >= 0 else f"({value})", sa.BigInteger())
+
+
+def _exact_constant(value):
+    if value is None:
+        return _integer(0), 0
+    if isinstance(value, Money):
+        value = value.amount
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return None
+    value = Decimal(value)
+    if not value.is_finite():
+        return None
+    scale = max(0, -value.as_tuple().exponent)
+    whole = int(value.scaleb(scale))
+    if scale > _MAX_SCALE or abs(whole) >= 2 ** 62:
+        return None
+    return _integer(whole), scale
+
+
+def _power_of_ten(value) -> int | None:
+    """k when ``value`` is 10**k (k >= 0), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return None
+    value = Decimal(value)
+    if not value.is_finite() or value <= 0:
+        return None
+    for k in range(_MAX_SCALE + 1):
+        if value == 10 ** k:
+            return k
+    return None
+
+
+def _half_away(value, divisor: int):
+    """``value / divisor`` rounded half away from zero, for whole numbers (divisor 10**k, k > 0).
+
+    SQLite's integer division truncates towards zero, so adding half the divisor away
+    from zero first rounds half away from zero."""
+    half, div = _integer(divisor // 2), _integer(divisor)
+    divide = lambda a: a.self_group().op("/", precedence=8, return_type=sa.BigInteger())(div)  # noqa: E731
+    return sa.case((value < 0, -divide(half - value)), else_=divide(value + half))
 
 
 _FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}

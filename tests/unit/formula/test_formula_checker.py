@@ -157,7 +157,13 @@ def test_nested_aggregates_bind_their_own_collection(invoices, memory_schema):
 
 
 def test_flags_for_callers(invoices, memory_schema):
-    assert check("total / 2", invoices, memory_schema).can_fail
+    assert check("total / qty", invoices, memory_schema).can_fail
+    assert check("total % qty", invoices, memory_schema).can_fail
+    assert not check("total % 2", invoices, memory_schema).can_fail
+    assert check("total ** 2", invoices, memory_schema).can_fail
+    assert check("total / (2 - 2)", invoices, memory_schema).can_fail
+    assert not check("total / 2", invoices, memory_schema).can_fail  # by a constant other than 0
+    assert not check("total // 100", invoices, memory_schema).can_fail
     assert not check("total * 2", invoices, memory_schema).can_fail
     assert check("due_date < today()", invoices, memory_schema).volatile
     assert not check("total", invoices, memory_schema).volatile

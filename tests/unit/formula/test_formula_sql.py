@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from cardfile.formula import FormulaError, check, evaluate
 from cardfile.formula.types import Money
 from cardfile.formula.to_sql import to_sql
+
+from .conftest import Database, build_schema
 
 TODAY = dt.date(2026, 3, 15)
 NOW = dt.datetime(2026, 3, 15, 9, 30)
@@ -391,3 +393,105 @@ def test_property_where_selects_what_python_selects(database, source):
         assert got == python_selects(compiled, store), (source, invoices)
 
     prop()
+
+
+# -- exact integer arithmetic for stored decimals (to_sql_scaled, SQLite) ------------------
+SCALED_EXPRESSIONS = [
+    ("round(total * qty * (1 - discount / 100), 2)", 2),
+    ("total * qty - discount", 3),
+    ("total * qty - discount", 2),
+    ("total + 1", 0),
+    ("-total + 0.005", 2),
+    ("round(discount, 1) * 3", 2),
+    ("discount / 1000 + total / 10", 4),
+    ("discount / 1000 + total / 10", 1),
+    ("round(round(total, 2) * 1.19, 2) - price", 2),
+    ("qty * 1000000", 0),
+]
+
+
+def stored_scaled(value, places: int):
+    if isinstance(value, Money):
+        value = value.amount
+    return int(ops_num(value).quantize(Decimal(1).scaleb(-places),
+                                       rounding=ROUND_HALF_UP).scaleb(places))
+
+
+def ops_num(value):
+    return Decimal(0) if value is None else Decimal(value)
+
+
+def scaled_values(database, conn, compiled, places):
+    from cardfile.formula.to_sql import to_sql_scaled
+
+    alias = database.schema.table("invoices").sql_table().alias("t")
+    expression = to_sql_scaled(compiled, alias, database.schema, database.dialect, places)
+    assert expression is not None, compiled.source
+    query = sa.select(alias.c.id, expression, sa.func.typeof(expression))
+    return {row_id: (value, kind) for row_id, value, kind in conn.execute(query)}
+
+
+@pytest.mark.parametrize("source, places", SCALED_EXPRESSIONS)
+def test_scaled_integer_arithmetic_equals_python(source, places):
+    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    metadata = sa.MetaData()
+    schema = build_schema("sqlite", metadata)
+    metadata.create_all(engine)
+    database = Database("sqlite", engine, schema)
+    compiled = check(source, schema.table("invoices"), schema)
+
+    @settings(max_examples=25, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(INVOICE, min_size=1, max_size=6))
+    def prop(invoices):
+        store = database.store()
+        for invoice_id, invoice in enumerate(invoices, start=1):
+            invoice = dict(invoice)
+            invoice.pop("lines")
+            invoice["price"] = None if invoice["total"] is None else \
+                Money(invoice["total"].quantize(Decimal("0.01")), "EUR")
+            store.add("invoices", invoice_id, **invoice)
+        with database.rollback_connection() as conn:
+            store.write(conn)
+            got = scaled_values(database, conn, compiled, places)
+        for invoice_id in store.rows["invoices"]:
+            expected = evaluate(compiled, store.record("invoices", invoice_id), me=ME,
+                                today=TODAY, now=NOW)
+            assert got[invoice_id] == (stored_scaled(expected, places), "integer"), \
+                (source, invoices, invoice_id, expected)
+
+    prop()
+    engine.dispose()
+
+
+def test_scaled_arithmetic_that_outgrows_64_bits_is_not_an_integer():
+    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    metadata = sa.MetaData()
+    schema = build_schema("sqlite", metadata)
+    metadata.create_all(engine)
+    database = Database("sqlite", engine, schema)
+    store = database.store()
+    store.add("invoices", 1, total=Decimal("999999999999.999"), qty=99999, discount=Decimal("1"))
+    store.add("invoices", 2, total=Decimal("1.5"), qty=2, discount=None)
+    compiled = check("round(total * qty * (1 - discount / 100), 2)", schema.table("invoices"),
+                     schema)
+    with database.rollback_connection() as conn:
+        store.write(conn)
+        got = scaled_values(database, conn, compiled, 2)
+    assert got[1][1] == "real"          # the caller stores what to_sql gives instead
+    assert got[2] == (300, "integer")
+    engine.dispose()
+
+
+@pytest.mark.parametrize("source", [
+    "total / 3", "total * 1.5 / 7", "round(total, qty)", "len(status) * 2", "client.category.discount * 2",
+    "sum(lines.amount)", "IF(paid, total, 0)", "total // 10", "abs(total)",
+])
+def test_scaled_arithmetic_refuses_what_is_not_exact(memory_schema, source):
+    from cardfile.formula.to_sql import to_sql_scaled
+
+    compiled = check(source, memory_schema.table("invoices"), memory_schema)
+    alias = memory_schema.table("invoices").sql_table()
+    assert to_sql_scaled(compiled, alias, memory_schema, "sqlite", 2) is None
+    assert to_sql_scaled(check("total + 1", memory_schema.table("invoices"), memory_schema),
+                         alias, memory_schema, "postgresql", 2) is None
