@@ -14,9 +14,11 @@ backwards from the dirty rows:
 A moved link (an invoice from client A to client B) marks the back-link collection of
 both A and B; trashing or restoring a record marks every field of it and the collections
 it belongs to. Each formula is evaluated in Python over a :class:`~.context.Loader` —
-or, when it aggregates a collection, cannot fail and compiles to SQL, by one query (a
-client's balance over hundreds of invoices then costs one ``SUM``) — and only values that
-really change are written — and only they propagate further. Computed
+or, when it aggregates a collection, cannot fail and compiles to SQL, by the same query
+that reads the rows (a client's balance over hundreds of invoices then costs one ``SUM``;
+the SQL is compiled once per snapshot) — and only values that really change are written —
+and only they propagate further. The owner of a changed line is read from the line the
+pass already holds, not asked again. Computed
 columns are written without touching ``version`` or ``updated_at``: a value computed from
 other records is not an edit of this one, so a user's open card does not go stale.
 """
@@ -38,6 +40,7 @@ from .compiled import FormulaSet, Node
 from .context import IN_BATCH, DbRecord, Loader
 
 Dirty = dict[Node, set[int]]
+SQL_VALUE = "cf_sql_value"
 
 
 def error_text(exc: FormulaError) -> str:
@@ -147,10 +150,18 @@ class Pass:
                 column = ref.sql_link(sql)
                 current = self.select_ids(sql.c.id, column, current, sql.c.deleted_at.is_(None))
             else:
-                sql = self.fs.snap.sql_table(ref.element)
-                column = ref.sql_back(sql)
-                current = self.select_ids(column, sql.c.id, current) - {None}
+                current = self.owners(ref, current) - {None}
         return current
+
+    def owners(self, ref, ids: set[int]) -> set[int]:
+        """The records elements ``ids`` of a collection belong to (trashed elements too);
+        read from the rows this pass already holds when it holds them all."""
+        sql = self.fs.snap.sql_table(ref.element)
+        column = ref.sql_back(sql)
+        held = [self.loader.rows.get((ref.element.id, i)) for i in ids]
+        if all(row is not None and column.key in row for row in held):
+            return {row[column.key] for row in held}
+        return self.select_ids(column, sql.c.id, ids)
 
     def select_ids(self, wanted, key, ids, *extra) -> set[int]:
         found: set[int] = set()
@@ -165,8 +176,11 @@ class Pass:
         field = table.field(node[1])
         compiled = self.fs.fields[node]
         ftype = self.formula_type
-        rows = self.loader.prefetch(table, sorted(ids))
-        from_sql = self.sql_values(node, table, field, rows)
+        expression = self.sql_expression(node, table)
+        if expression is not None:
+            rows, from_sql = self.rows_with_values(table, field, sorted(ids), expression)
+        else:
+            rows, from_sql = self.loader.prefetch(table, sorted(ids)), None
         writes, changed = [], set()
         for row in rows:
             if row.get("deleted_at") is not None:
@@ -184,25 +198,41 @@ class Pass:
         write_columns(self.conn, self.fs.snap.sql_table(table), writes)
         return changed
 
-    def sql_values(self, node: Node, table: TableDef, field, rows) -> dict | None:
-        """Values computed by the database, for formulas that cannot fail and compile to
-        SQL (aggregates over large collections then cost one query); None: use Python."""
+    def sql_expression(self, node: Node, table: TableDef):
+        """The formula as SQL when the database should compute it: it aggregates (a
+        client's balance over hundreds of invoices then costs one ``SUM``), cannot fail
+        and compiles to SQL; None: evaluate in Python."""
         compiled = self.fs.fields[node]
-        if compiled.can_fail or compiled.bindings == 0 or not rows:
+        if compiled.can_fail or compiled.bindings == 0:
             return None
+        cacheable = not (compiled.volatile or compiled.uses_me)
+        if cacheable and node in self.fs.sql_cache:
+            return self.fs.sql_cache[node]
         from .recompute import sql_expression
 
         sql = self.fs.snap.sql_table(table)
         expression = sql_expression(self.fs, node, sql, self.conn.dialect.name, self.me, self.clock)
-        if expression is None:
-            return None
-        ids = [row["id"] for row in rows]
-        found = {}
+        if expression is not None:
+            expression = expression.label(SQL_VALUE)
+        if cacheable:
+            self.fs.sql_cache[node] = expression
+        return expression
+
+    def rows_with_values(self, table: TableDef, field, ids: list[int], expression):
+        """The rows (kept by the loader) and the values the database computes for them,
+        read by one query."""
+        sql = self.fs.snap.sql_table(table)
+        found, rows = {}, []
         for start in range(0, len(ids), IN_BATCH):
-            stmt = select(sql.c.id, expression).where(sql.c.id.in_(ids[start:start + IN_BATCH]))
-            for record_id, raw in self.conn.execute(stmt):
-                found[record_id] = self.formula_type.normalize(from_sql(raw, field), field)
-        return found
+            stmt = select(sql, expression).where(sql.c.id.in_(ids[start:start + IN_BATCH]))
+            for row in self.conn.execute(stmt).mappings():
+                data = dict(row)
+                raw = data.pop(SQL_VALUE)
+                rows.append(self.loader.keep(table, data))
+                found[data["id"]] = self.formula_type.normalize(from_sql(raw, field), field)
+        order = {record_id: index for index, record_id in enumerate(ids)}
+        rows.sort(key=lambda row: order[row["id"]])
+        return rows, found
 
     def value(self, compiled, record, field):
         try:
