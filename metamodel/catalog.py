@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    BigInteger, Column, ForeignKey, Index, Integer, MetaData, Table, select, update,
+    BigInteger, Column, ForeignKey, Index, Integer, MetaData, Table, select, text, update,
 )
 
 from .errors import FieldNotFound, TableNotFound
@@ -42,14 +42,14 @@ def build_sql_table(metadata: MetaData, table: TableDef, registry: FieldTypeRegi
     """The SQLAlchemy table for a user table, from its metadata (trashed fields included)."""
     name = names.table_name(table.id)
     columns = system_columns()
-    indexes = [Index(f"ix_{table.id}_owner", "owner")]
+    indexes = [live_index(f"ix_{table.id}_owner", "owner")]
     if parent_table_id is not None:
         columns += [
             Column("parent_id", ID_TYPE, ForeignKey(f"{names.table_name(parent_table_id)}.id",
                                                     name=f"fk_{table.id}_parent"), nullable=True),
             Column("position", Integer, nullable=False, default=0),
         ]
-        indexes.append(Index(f"ix_{table.id}_parent", "parent_id", "position"))
+        indexes.append(live_index(f"ix_{table.id}_parent", "parent_id", "position"))
     for f in table.all_fields:
         ftype = registry.get(f.type)
         if not ftype.has_column:
@@ -57,6 +57,16 @@ def build_sql_table(metadata: MetaData, table: TableDef, registry: FieldTypeRegi
         columns += ftype.columns(f)
         indexes += field_indexes(table, f, registry)
     return Table(name, metadata, *columns, *indexes)
+
+
+LIVE_ROWS = "deleted_at IS NULL"
+
+
+def live_index(name: str, *columns: str) -> Index:
+    """A partial index over live rows: every list, count and link lookup filters on
+    ``deleted_at IS NULL``, so counting a filtered list reads the index alone. Unique
+    indexes stay whole (a value in the trash still counts)."""
+    return Index(name, *columns, sqlite_where=text(LIVE_ROWS), postgresql_where=text(LIVE_ROWS))
 
 
 def field_indexes(table: TableDef, f: FieldDef, registry: FieldTypeRegistry) -> list[Index]:
@@ -68,7 +78,7 @@ def field_indexes(table: TableDef, f: FieldDef, registry: FieldTypeRegistry) -> 
     if f.opt("unique") and ftype.supports_unique:
         result.append(Index(names.index_name(table.id, f.id, "uq"), column, unique=True))
     elif f.opt("indexed") or f.type in ("link", "user"):
-        result.append(Index(names.index_name(table.id, f.id), column))
+        result.append(live_index(names.index_name(table.id, f.id), column))
     return result
 
 

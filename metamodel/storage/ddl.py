@@ -85,8 +85,10 @@ def _ops(conn) -> Operations:
     return Operations(MigrationContext.configure(conn))
 
 
-def _copy_index(index: Index, table_name: str) -> tuple[str, str, list[str], bool]:
-    return index.name, table_name, [c.name if hasattr(c, "name") else str(c) for c in index.expressions], bool(index.unique)
+def _copy_index(index: Index, table_name: str) -> tuple[str, str, list[str], bool, dict]:
+    where = {k: v for k, v in index.dialect_kwargs.items() if k.endswith("_where") and v is not None}
+    columns = [c.name if hasattr(c, "name") else str(c) for c in index.expressions]
+    return index.name, table_name, columns, bool(index.unique), where
 
 
 def apply(conn, ops: list) -> None:
@@ -127,8 +129,8 @@ def _add_foreign_keys(conn, operations: Operations, table_name: str, column: Col
 
 
 def _create_index(operations: Operations, index: Index, table_name: str) -> None:
-    name, table, columns, unique = _copy_index(index, table_name)
-    operations.create_index(name, table, columns, unique=unique)
+    name, table, columns, unique, where = _copy_index(index, table_name)
+    operations.create_index(name, table, columns, unique=unique, **where)
 
 
 def _drop_columns(conn, operations: Operations, table: Table, column_names: list[str]) -> None:
