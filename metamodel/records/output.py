@@ -20,11 +20,13 @@ def _ts(value):
 
 
 class RecordReader:
-    def __init__(self, registry: FieldTypeRegistry, snap: Snapshot, readable=None):
-        """``readable(table) -> fields`` limits what is written out (the access rules)."""
+    def __init__(self, registry: FieldTypeRegistry, snap: Snapshot, readable=None, scope=None):
+        """``readable(table) -> fields`` limits what is written out and ``scope(table, sql)``
+        which linked records may show their display value (the access rules)."""
         self.registry = registry
         self.snap = snap
         self.readable = readable
+        self.scope = scope
 
     def fields(self, table: TableDef) -> list:
         return table.fields if self.readable is None else self.readable(table)
@@ -64,8 +66,12 @@ class RecordReader:
             display = None  # a hidden display field (or an unreadable table) shows only the id
         ftype = self.registry.get(display.type) if display else None
         cols = [sql.c.id] + ([sql.c[c.name] for c in ftype.columns(display)] if ftype and ftype.has_column else [])
+        stmt = select(*cols).where(sql.c.id.in_(sorted(ids)))
+        reach = self.scope(target, sql) if self.scope is not None else None
+        if reach is not None:  # a linked record outside the reader's rows shows only its id
+            stmt = stmt.where(reach)
         result = {}
-        for row in conn.execute(select(*cols).where(sql.c.id.in_(sorted(ids)))).mappings():
+        for row in conn.execute(stmt).mappings():
             text = ftype.display(ftype.from_db(row, display), display) if ftype and ftype.has_column else ""
             result[row["id"]] = text or f"#{row['id']}"
         return result

@@ -50,7 +50,7 @@ class RecordService:
                                                  *view.where(table, sql))).mappings().first()
             if row is None or (row["deleted_at"] is not None) != trashed:
                 raise RecordNotFound(table.api_name, record_id)
-            return RecordReader(self.registry, snap, view.readable).to_json(conn, table, [row])[0]
+            return RecordReader(self.registry, snap, view.readable, view.scope).to_json(conn, table, [row])[0]
 
     def list(self, actor: Actor, table_name: str, q: ListQuery | None = None) -> dict:
         q = q or ListQuery()
@@ -65,7 +65,7 @@ class RecordService:
             stmt = order_by(self.registry, seen, seen.tables[table.id], sql, q.sort, select(sql).where(and_(*where)))
             rows = conn.execute(stmt.offset(offset).limit(limit)).mappings().all()
             total = count(conn, sql, where)
-            records = RecordReader(self.registry, snap, view.readable).to_json(conn, table, rows)
+            records = RecordReader(self.registry, snap, view.readable, view.scope).to_json(conn, table, rows)
             return {"records": records, "total": total, "page": q.page, "per_page": limit}
 
     def history(self, actor: Actor, table_name: str, record_id: int) -> list[dict]:
@@ -227,7 +227,7 @@ class RecordService:
     def _read_back(self, conn, snap, table, record_id, view) -> dict:
         sql = snap.sql_table(table)
         row = conn.execute(select(sql).where(sql.c.id == record_id)).mappings().one()
-        return RecordReader(self.registry, snap, view.readable).to_json(conn, table, [row])[0]
+        return RecordReader(self.registry, snap, view.readable, view.scope).to_json(conn, table, [row])[0]
 
     def _insert(self, conn, snap: Snapshot, table: TableDef, actor: Actor, data: dict,
                 parent_id: int | None = None, position: int | None = None) -> int:

@@ -156,3 +156,22 @@ def test_history_hides_old_values_of_hidden_fields(runtime, admin, deals):
                            version=record["version"])
     history = runtime.records.history(reader, deals, record["id"])
     assert "secret" not in repr(history) and "T2" in repr(history)
+
+
+def test_a_link_to_a_record_outside_the_row_scope_shows_only_its_id(runtime, admin, make_table):
+    firms = make_table("Firms", [("Name", "text"), ("Manager", "user")])
+    visits = make_table("Visits", [("Subject", "text"), ("Firm", "link", {"target": firms})])
+    ann = _user(runtime, admin, "ann")
+    runtime.groups.create(admin, "field")
+    runtime.groups.add_member(admin, "field", "ann")
+    runtime.groups.set_permission(admin, "field", firms, {"actions": ["read"], "rows": {"condition": "manager == me"}})
+    runtime.groups.set_permission(admin, "field", visits, {"actions": ["read"]})
+    mine = runtime.records.create(admin, firms, {"name": "Ann's Firm", "manager": ann.id})
+    other = runtime.records.create(admin, firms, {"name": "RIVAL-SECRET Ltd"})
+    runtime.records.create(admin, visits, {"subject": "a", "firm": mine["id"]})
+    runtime.records.create(admin, visits, {"subject": "b", "firm": other["id"]})
+    shown = {r["subject"]: r["firm"] for r in runtime.records.list(ann, visits)["records"]}
+    assert shown["a"] == {"id": mine["id"], "display": "Ann's Firm"}
+    assert shown["b"] == {"id": other["id"], "display": f"#{other['id']}"}
+    admin_view = {r["subject"]: r["firm"] for r in runtime.records.list(admin, visits)["records"]}
+    assert admin_view["b"]["display"] == "RIVAL-SECRET Ltd"
