@@ -256,19 +256,20 @@ def run_aggregate(conn, registry, snap: Snapshot, table: TableDef, spec: Aggrega
     rows = [list(r) for r in conn.execute(stmt)]
     if len(rows) > MAX_GROUPS:
         raise BadQuery(f"More than {MAX_GROUPS} groups; group by fewer or coarser fields.", {"limit": MAX_GROUPS})
-    labels = [_labels(conn, registry, snap, r, info, [row[i] for row in rows])
+    labels = [_labels(conn, registry, snap, r, info, [row[i] for row in rows], row_clause)
               for i, (r, info) in enumerate(zip(resolved, group_info))]
     return AggregateResult(group_info, measure_info, rows, labels)
 
 
-def _labels(conn, registry, snap: Snapshot, r: _Resolved, info: dict, keys: list) -> dict:
+def _labels(conn, registry, snap: Snapshot, r: _Resolved, info: dict, keys: list, row_clause=None) -> dict:
     present = {k for k in keys if k is not None}
     f = r.field
     if info["type"] == "period" or not present:
         return {}
     if f.type == "link":
         target = snap.table_by_id(int(f.options["target_id"]))
-        return RecordReader(registry, snap).display_values(conn, target, present)
+        # a linked record outside the reader's rows is labelled by its id only
+        return RecordReader(registry, snap, scope=row_clause).display_values(conn, target, present)
     if f.type == "user":
         rows = conn.execute(select(cf_users.c.id, cf_users.c.username, cf_users.c.name)
                             .where(cf_users.c.id.in_(sorted(present)))).mappings()
