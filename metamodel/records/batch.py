@@ -198,6 +198,7 @@ class _Writer:
                 for (_, _, db_values), value in zip(good, counters.allocate(self.conn, f, len(good), self.now.date())):
                     db_values[column] = value
         ids = bulk.insert_many(self.conn, self.sql, [{**db, **self.system} for _, _, db in good])
+        self.view.require_created_in_scope(self.conn, self.table, ids, "create")
         bulk.executemany(self.conn, cf_audit, [
             dict(table_id=self.table.id, record_id=i, action="create", user_id=self.actor.id,
                  changes={"import": [None, True]}, version=1, at=self.now) for i in ids])
@@ -212,7 +213,8 @@ class _Writer:
                 self.created_ranges.append([i, i])
 
     def _ref_errors(self, batch: list[dict]) -> dict[int, dict]:
-        """Per-row errors for links, users and files that do not exist (one query per field)."""
+        """Per-row errors for links, users and files that do not exist — or, for links, that
+        the importer may not read (one query per field)."""
         bad: dict[int, dict] = {}
         for f in self.table.fields:
             if f.type not in ("link", "user", "file", "image"):
@@ -221,9 +223,11 @@ class _Writer:
             wanted = {key(v[f.api_name]) for v in batch if v.get(f.api_name) is not None}
             if not wanted:
                 continue
-            if f.type == "link":
-                tsql = self.snap.sql_table(self.snap.table_by_id(int(f.options["target_id"])))
-                stmt = select(tsql.c.id).where(tsql.c.id.in_(sorted(wanted)), tsql.c.deleted_at.is_(None))
+            if f.type == "link":  # only records the importer may read (the same rule as one save)
+                target = self.snap.table_by_id(int(f.options["target_id"]))
+                tsql = self.snap.sql_table(target)
+                stmt = select(tsql.c.id).where(tsql.c.id.in_(sorted(wanted)), tsql.c.deleted_at.is_(None),
+                                               *self.view.where(target, tsql))
             elif f.type == "user":
                 stmt = select(cf_users.c.id).where(cf_users.c.id.in_(sorted(wanted)))
             else:
@@ -313,6 +317,8 @@ class _Writer:
         version = existing["version"] + 1
         self.conn.execute(update(self.sql).where(self.sql.c.id == existing["id"]).values(
             **db_values, version=version, updated_at=self.now, updated_by=self.actor.id))
+        # an update may not move a record out of the importer's reach (as one save)
+        self.view.require_created_in_scope(self.conn, self.table, [existing["id"]], "update")
         audit.record(self.conn, self.table.id, existing["id"], "update", self.actor.id,
                      {**changes, "import": [None, True]}, version, self.now)
         self.service.computed.after_update(self.conn, self.snap, self.table, existing, changes, self.actor)

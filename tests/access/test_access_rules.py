@@ -175,3 +175,23 @@ def test_a_link_to_a_record_outside_the_row_scope_shows_only_its_id(runtime, adm
     assert shown["b"] == {"id": other["id"], "display": f"#{other['id']}"}
     admin_view = {r["subject"]: r["firm"] for r in runtime.records.list(admin, visits)["records"]}
     assert admin_view["b"]["display"] == "RIVAL-SECRET Ltd"
+
+
+def test_an_import_cannot_link_to_or_create_records_outside_the_row_scope(runtime, admin, make_table):
+    firms = make_table("Firms", [("Name", "text"), ("Manager", "user")])
+    visits = make_table("Visits", [("Subject", "text"), ("Firm", "link", {"target": firms}), ("Manager", "user")])
+    ann = _user(runtime, admin, "ann")
+    runtime.groups.create(admin, "field")
+    runtime.groups.add_member(admin, "field", "ann")
+    runtime.groups.set_permission(admin, "field", firms, {"actions": ["read"], "rows": {"condition": "manager == me"}})
+    runtime.groups.set_permission(admin, "field", visits, {"actions": ["read", "create"],
+                                                           "rows": {"condition": "manager == me"}})
+    mine = runtime.records.create(admin, firms, {"name": "Mine", "manager": ann.id})
+    other = runtime.records.create(admin, firms, {"name": "Rival"})
+    report = runtime.records.write_many(ann, visits, [(1, None, {"subject": "x", "firm": other["id"], "manager": ann.id})])
+    assert not report.written and report.errors and report.errors[0].field == "firm"
+    with pytest.raises(AccessDenied):  # the new record would not be the importer's to read
+        runtime.records.write_many(ann, visits, [(1, None, {"subject": "y", "firm": mine["id"]})])
+    report = runtime.records.write_many(ann, visits, [(1, None, {"subject": "z", "firm": mine["id"], "manager": ann.id})])
+    assert report.written and report.created == 1
+    assert runtime.records.list(admin, visits)["total"] == 1
