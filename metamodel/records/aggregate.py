@@ -246,7 +246,14 @@ def run_aggregate(conn, registry, snap: Snapshot, table: TableDef, spec: Aggrega
         measure_info.append(info)
     if not measure_cols:
         raise BadQuery("An aggregate needs at least one value (e.g. count of records).", {})
-    where = build_where(registry, snap, visible, sql, spec.query)
+    for name, _, _ in spec.query.filters if spec.query is not None else ():
+        hop, _, rest = name.partition(".")
+        link = visible.field(hop)
+        if rest and link is not None and link.type == "link":
+            target = snap.table_by_id(int(link.options["target_id"]))
+            if rest not in readable(target):
+                raise FieldNotFound(target.api_name, rest)  # a hidden field cannot be filtered on
+    where = build_where(registry, snap, visible, sql, spec.query, scope=row_clause)
     extra = row_clause(table, sql)
     if extra is not None:
         where.append(extra)
@@ -281,7 +288,8 @@ def _labels(conn, registry, snap: Snapshot, r: _Resolved, info: dict, keys: list
     return {}
 
 
-def path_filter(registry, snap: Snapshot, table: TableDef, sql, path: str, op: str, value) -> ColumnElement:
+def path_filter(registry, snap: Snapshot, table: TableDef, sql, path: str, op: str, value,
+                scope=None) -> ColumnElement:
     """A list filter through one link (``client.category:eq:3``) or to the line's record
     (``parent.date:gte:2025-01-01``), as ``link IN (SELECT id FROM target WHERE …)``."""
     hop, _, name = path.partition(".")
@@ -299,4 +307,6 @@ def path_filter(registry, snap: Snapshot, table: TableDef, sql, path: str, op: s
         key = registry.get(f.type).column(sql, f)
     tsql = snap.sql_table(target).alias(f"pf_{target.id}")
     inner = filter_clause(registry, target, tsql, name, op, value)
-    return key.in_(select(tsql.c.id).where(inner, tsql.c.deleted_at.is_(None)))
+    reach = scope(target, tsql) if scope is not None else None
+    return key.in_(select(tsql.c.id).where(inner, tsql.c.deleted_at.is_(None),
+                                          *([] if reach is None else [reach])))

@@ -44,12 +44,14 @@ def parse_filter(text: str) -> tuple[str, str, str]:
 
 
 def build_where(registry: FieldTypeRegistry, snap: Snapshot, table: TableDef, sql: Table,
-                q: ListQuery) -> list[ColumnElement]:
+                q: ListQuery, scope=None) -> list[ColumnElement]:
+    """``snap`` should hold only the fields the reader may see; ``scope(table, sql)`` limits
+    the linked records a filter through a link may look at (the reader's row rules)."""
     clauses = [sql.c.deleted_at.is_not(None) if q.trashed else sql.c.deleted_at.is_(None)]
     for name, op, value in q.filters:
         if "." in name:  # through a link: client.category:eq:3 (see aggregate.path_filter)
             from .aggregate import path_filter
-            clauses.append(path_filter(registry, snap, table, sql, name, op, value))
+            clauses.append(path_filter(registry, snap, table, sql, name, op, value, scope))
             continue
         clauses.append(filter_clause(registry, table, sql, name, op, value))
     if q.search:

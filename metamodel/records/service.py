@@ -60,7 +60,8 @@ class RecordService:
             view.check(table, "read")
             sql = snap.sql_table(table)
             seen = view.snapshot()  # filters, search, sort and where= see only readable fields
-            where = build_where(self.registry, seen, seen.tables[table.id], sql, q) + view.where(table, sql)
+            where = build_where(self.registry, seen, seen.tables[table.id], sql, q,
+                                scope=view.scope) + view.where(table, sql)
             offset, limit = page_bounds(q)
             stmt = order_by(self.registry, seen, seen.tables[table.id], sql, q.sort, select(sql).where(and_(*where)))
             rows = conn.execute(stmt.offset(offset).limit(limit)).mappings().all()

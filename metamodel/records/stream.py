@@ -56,7 +56,9 @@ def open_stream(service, actor, table_name: str, q: ListQuery, batch: int, actio
             service.access.check_table(actor, table, action)
         visible = visible_table(table, service.access.readable_fields(actor, table))
         sql = snap.sql_table(table)
-        where = build_where(service.registry, snap, visible, sql, q)
+        view = service.access.view(actor, snap)
+        seen = view.snapshot()  # filters through links see only readable fields and rows
+        where = build_where(service.registry, seen, seen.tables[table.id], sql, q, scope=view.scope)
         stmt = order_by(service.registry, snap, visible, sql, q.sort, select(sql).where(and_(*where)))
         extra = service.access.row_clause(actor, table, sql)
         if extra is not None:

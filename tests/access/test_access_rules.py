@@ -195,3 +195,25 @@ def test_an_import_cannot_link_to_or_create_records_outside_the_row_scope(runtim
     report = runtime.records.write_many(ann, visits, [(1, None, {"subject": "z", "firm": mine["id"], "manager": ann.id})])
     assert report.written and report.created == 1
     assert runtime.records.list(admin, visits)["total"] == 1
+
+
+def test_filters_through_a_link_see_only_readable_fields_and_rows(runtime, admin, make_table):
+    from cardfile.metamodel.errors import FieldNotFound
+    from cardfile.metamodel.records.query import ListQuery
+
+    firms = make_table("Firms", [("Name", "text"), ("Secret", "text"), ("Manager", "user")])
+    visits = make_table("Visits", [("Subject", "text"), ("Firm", "link", {"target": firms})])
+    ann = _user(runtime, admin, "ann")
+    runtime.groups.create(admin, "field")
+    runtime.groups.add_member(admin, "field", "ann")
+    runtime.groups.set_permission(admin, "field", firms, {
+        "actions": ["read"], "rows": {"condition": "manager == me"}, "fields": {"secret": "hidden"}})
+    runtime.groups.set_permission(admin, "field", visits, {"actions": ["read", "export"]})
+    mine = runtime.records.create(admin, firms, {"name": "Mine", "secret": "S1", "manager": ann.id})
+    other = runtime.records.create(admin, firms, {"name": "Rival", "secret": "S2"})
+    runtime.records.create(admin, visits, {"subject": "a", "firm": mine["id"]})
+    runtime.records.create(admin, visits, {"subject": "b", "firm": other["id"]})
+    by_name = lambda who, name: runtime.records.list(who, visits, ListQuery(filters=[("firm.name", "eq", name)]))["total"]
+    assert by_name(admin, "Rival") == 1 and by_name(ann, "Rival") == 0 and by_name(ann, "Mine") == 1
+    with pytest.raises(FieldNotFound):
+        runtime.records.list(ann, visits, ListQuery(filters=[("firm.secret", "eq", "S2")]))
