@@ -14,6 +14,7 @@ from flask_babel import get_locale, gettext as _
 
 from cardfile.metamodel.errors import AuthenticationFailed, BadQuery
 from cardfile.metamodel.layouts import LayoutService
+from cardfile.metamodel.security_log import TooManyAttempts
 from cardfile.metamodel.views import ViewService
 from cardfile.platform.app.factory import get_runtime
 from cardfile.platform.app.inputs import check_params
@@ -88,11 +89,15 @@ def navigation(user) -> list[dict]:
 def login():
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
         try:
-            actor = get_runtime().users.authenticate(form.username.data, form.password.data)
+            actor = get_runtime().users.authenticate(form.username.data, form.password.data,
+                                                     source=request.remote_addr)
         except AuthenticationFailed as exc:
-            error = exc.message
+            error, status = exc.message, 401
+        except TooManyAttempts as exc:  # the same words whether or not the user exists
+            error, status = exc.message, 429
         else:
             lang = session.get(SESSION_KEY)
             start_session(actor)
@@ -100,8 +105,7 @@ def login():
                 session[SESSION_KEY] = lang
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
-        error = _("Enter your username and password.")
-    status = 401 if error else 200
+        error, status = _("Enter your username and password."), 401
     return render_template("login.html", form=form, error=error), status
 
 

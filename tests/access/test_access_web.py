@@ -80,3 +80,14 @@ def test_idle_sessions_end_and_cookies_are_hardened(app, site):
     response = secure.post("/login", base_url="https://localhost", headers={"Referer": "https://localhost/login"},
                            data={"username": "admin", "password": "admin-password", "csrf_token": token})
     assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_repeated_failed_sign_ins_lock_out_with_a_message_on_the_form(app, site):
+    client = app.test_client()
+    statuses = [_login(client, "vera", "wrong-password").status_code for _ in range(12)]
+    assert statuses[0] == 401 and statuses[-1] == 429
+    page = _login(client, "vera", "vera-password")  # even the right password waits now
+    assert page.status_code == 429 and b"<form" in page.data
+    others = [_login(client, f"guess{i}", "wrong-password").status_code for i in range(20)]
+    assert others[0] == 401 and others[-1] == 429  # then the address itself is locked out
+    assert _login(client, "nobody-here", "wrong-password").status_code == 429
