@@ -99,11 +99,24 @@ class Access:
         """The live fields ``actor`` may see; hidden fields never leave the service."""
         return self.view(actor).readable(table)
 
-    def check_design(self, actor: Actor | None) -> None:
+    def check_design(self, actor: Actor | None, table_name: str | None = None) -> None:
+        """Administrators design everything; a group granted ``design`` on a table may change
+        that table's fields and settings (creating, trashing and purging tables stays with
+        administrators). A non-administrator learns nothing about tables out of reach."""
         actor = self.require_active(actor)
         _refuse_preview(actor)
-        if not self.policy(actor).admin:
-            raise AccessDenied("Only administrators may change tables and fields.", {"action": "design"})
+        policy = self.policy(actor)
+        if policy.admin:
+            return
+        if table_name is not None:
+            view = self.view(actor)
+            table = next((t for t in view.snap.tables.values()
+                          if t.live and not t.is_child and t.api_name == table_name), None)
+            if table is not None and view.allows(table, "design"):
+                return
+            raise AccessDenied("You may not change the design of this table.",
+                               {"action": "design", "table": table_name})
+        raise AccessDenied("Only administrators may create, trash or purge tables.", {"action": "design"})
 
     def check_admin(self, actor: Actor | None) -> None:
         actor = self.require_active(actor)

@@ -92,7 +92,7 @@ class SchemaService:
             return describe_table(snap, snap.tables[table.id])
 
     def update_table(self, actor: Actor, name: str, changes: dict) -> dict:
-        self.access.check_design(actor)
+        self.access.check_design(actor, name)
         changes = _require_dict(changes, "table")
         _only_keys(changes, {"label", "api_name", "section", "position", "display_field", "options"}, "table")
         with self.engine.begin() as conn:
@@ -168,7 +168,7 @@ class SchemaService:
 
     # --- fields ---------------------------------------------------------------------
     def add_field(self, actor: Actor, table_name: str, spec: dict) -> dict:
-        self.access.check_design(actor)
+        self.access.check_design(actor, table_name)
         with self.engine.begin() as conn:
             snap = self.catalog.current(conn)
             table = snap.table(table_name)
@@ -183,7 +183,7 @@ class SchemaService:
 
     def update_field(self, actor: Actor, table_name: str, field_name: str, changes: dict,
                      force: bool = False, dry_run: bool = False) -> dict:
-        self.access.check_design(actor)
+        self.access.check_design(actor, table_name)
         changes = _require_dict(changes, "field")
         _only_keys(changes, {"label", "api_name", "type", "options", "position"}, "field")
         with self.engine.begin() as conn:
@@ -220,7 +220,7 @@ class SchemaService:
 
     def delete_field(self, actor: Actor, table_name: str, field_name: str) -> dict:
         """Move a field to the trash: the column and its values stay until purged."""
-        self.access.check_design(actor)
+        self.access.check_design(actor, table_name)
         with self.engine.begin() as conn:
             snap = self.catalog.current(conn)
             table = snap.table(table_name)
@@ -238,7 +238,7 @@ class SchemaService:
             return {"table": table.api_name, "field": field.api_name, "trashed": True}
 
     def restore_field(self, actor: Actor, table_name: str, field_name: str) -> dict:
-        self.access.check_design(actor)
+        self.access.check_design(actor, table_name)
         with self.engine.begin() as conn:
             snap = self.catalog.current(conn)
             table = snap.table(table_name)

@@ -217,3 +217,21 @@ def test_filters_through_a_link_see_only_readable_fields_and_rows(runtime, admin
     assert by_name(admin, "Rival") == 1 and by_name(ann, "Rival") == 0 and by_name(ann, "Mine") == 1
     with pytest.raises(FieldNotFound):
         runtime.records.list(ann, visits, ListQuery(filters=[("firm.secret", "eq", "S2")]))
+
+
+def test_design_on_a_table_lets_a_group_change_only_that_tables_fields(runtime, admin, make_table):
+    notes = make_table("Notes", [("Title", "text")])
+    other = make_table("Other", [("Title", "text")])
+    dan = _user(runtime, admin, "dan")
+    runtime.groups.create(admin, "designers")
+    runtime.groups.add_member(admin, "designers", "dan")
+    runtime.groups.set_permission(admin, "designers", notes, {"actions": ["read", "design"]})
+    added = runtime.schema.add_field(dan, notes, {"label": "Due", "type": "date"})
+    assert added["api_name"] == "due"
+    runtime.schema.update_field(dan, notes, "due", {"label": "Due date"})
+    with pytest.raises(AccessDenied):
+        runtime.schema.add_field(dan, other, {"label": "Due", "type": "date"})
+    with pytest.raises(AccessDenied):  # tables themselves stay with administrators
+        runtime.schema.create_table(dan, {"label": "Mine"})
+    with pytest.raises(AccessDenied):  # no hint whether a table exists
+        runtime.schema.add_field(dan, "no_such_table", {"label": "X", "type": "text"})
