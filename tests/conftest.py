@@ -8,6 +8,7 @@ fails the run instead of skipping.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from pathlib import Path
@@ -118,3 +119,23 @@ def fast_password_hashing(monkeypatch):
     from cardfile.metamodel import users
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def app_config(settings) -> dict:
+    """create_app's test configuration for the parametrised database."""
+    return {**{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}, "TESTING": True}
+
+
+@pytest.fixture
+def app(settings):
+    """The Flask app over the parametrised database (imported here: platform is the top layer)."""
+    from cardfile.platform.app import create_app
+
+    app = create_app(app_config(settings))
+    yield app
+    app.extensions["cardfile"].dispose()
+
+
+@pytest.fixture
+def rt(app):
+    return app.extensions["cardfile"]

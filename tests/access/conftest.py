@@ -9,7 +9,6 @@ import pytest
 
 from cardfile.metamodel.packages import apply_package, load_package
 from cardfile.metamodel.packages.samples import sample_path
-from cardfile.platform.app import create_app
 
 SECRETS = {"anna": "TAXSECRET-ANNA-7731", "boris": "TAXSECRET-BORIS-9913"}
 NOTES = {"anna": "NOTESECRET-ANNA-4410", "boris": "NOTESECRET-BORIS-2208"}
@@ -56,14 +55,6 @@ class World:
     users: dict
     api: dict
     ids: dict
-
-
-@pytest.fixture
-def app(settings):
-    config = {**{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}, "TESTING": True}
-    app = create_app(config)
-    yield app
-    app.extensions["cardfile"].dispose()
 
 
 @pytest.fixture

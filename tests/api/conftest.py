@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 
-from cardfile.platform.app import create_app
 
 ENVELOPE_KEYS = {"code", "message", "details"}
 
-
-def app_config(settings) -> dict:
-    return {**{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}, "TESTING": True}
-
-
-@pytest.fixture
-def app(settings):
-    app = create_app(app_config(settings))
-    yield app
-    app.extensions["cardfile"].dispose()
-
-
-@pytest.fixture
-def rt(app):
-    return app.extensions["cardfile"]
 
 
 @pytest.fixture

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
 
-from cardfile.platform.app import create_app
-
-
-@pytest.fixture
-def app(settings):
-    app = create_app({**{f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)},
-                      "TESTING": True})
-    yield app
-    app.extensions["cardfile"].dispose()
-
-
-@pytest.fixture
-def rt(app):
-    return app.extensions["cardfile"]
 
 
 @pytest.fixture
