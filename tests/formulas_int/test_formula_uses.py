@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from cardfile.metamodel.errors import CardfileError, ValidationFailed
 from cardfile.metamodel.formulas.recompute import recompute_column
 
-from tests.api.conftest import Api, app_config  # noqa: F401 - the API client helper
+from tests.api.conftest import Api  # noqa: F401 - the API client helper
+from tests.conftest import app_config
 
 
 def test_default_formula_fills_what_the_input_leaves_out(books):
