@@ -247,6 +247,19 @@ class ActorView:
                 for line in data[f.api_name]:
                     self.check_values(child, line, "update" if isinstance(line, dict) and line.get("id") else action)
 
+    def check_values_many(self, table: TableDef, rows: list, action: str) -> None:
+        """``check_values`` for every row of a batch: the keys of all rows checked at once;
+        when any is refused, row by row, so the error names the first row's fields."""
+        if self.policy.admin:
+            return
+        keys = set().union(*(data for data in rows if isinstance(data, dict)))
+        writable = {f.api_name for f in self.writable(table, action)}
+        if all(table.field(k) is None or k in writable for k in keys) and not any(
+                table.field(k) is not None and table.field(k).type == "lines" for k in keys):
+            return
+        for data in rows:
+            self.check_values(table, data, action)
+
     def visible_table(self, table: TableDef) -> TableDef:
         """``table`` with only the readable fields (filters, search and sort see no more)."""
         if self.policy.admin:

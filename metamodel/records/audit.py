@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, String, insert, literal, select
 
 from ..storage.platform_tables import cf_audit, cf_users
 
@@ -18,6 +18,26 @@ def record(conn, table_id: int, record_id: int | None, action: str, user_id: int
 def record_many(conn, entries: list[dict]) -> None:
     if entries:
         conn.execute(insert(cf_audit), entries)
+
+
+def record_created(conn, table_id: int, sql, ids: list[int], user_id: int | None, changes: dict,
+                   at: dt.datetime) -> None:
+    """One "create" entry per new record (version 1), written by the database itself from
+    the records just inserted: ``INSERT … SELECT`` over their id range, no row of
+    parameters per record. Ids that are not one consecutive range (PostgreSQL sequences
+    shared with another writer) are written from a list instead."""
+    if not ids:
+        return
+    first, last = min(ids), max(ids)
+    if last - first + 1 != len(ids):
+        record_many(conn, [dict(table_id=table_id, record_id=i, action="create", user_id=user_id,
+                                changes=changes, version=1, at=at) for i in ids])
+        return
+    source = select(literal(table_id, Integer), sql.c.id, literal("create", String), literal(user_id, Integer),
+                    literal(changes, cf_audit.c.changes.type), literal(1, Integer),
+                    literal(at, cf_audit.c.at.type)).where(sql.c.id.between(first, last)).order_by(sql.c.id)
+    conn.execute(insert(cf_audit).from_select(
+        ["table_id", "record_id", "action", "user_id", "changes", "version", "at"], source))
 
 
 def history(conn, table_id: int, record_id: int, since_version: int | None = None) -> list[dict]:

@@ -24,7 +24,8 @@ from sqlalchemy import insert, select, update
 from ..errors import AccessDenied, BadQuery, CardfileError, NotFound
 from ..model import TableDef
 from ..storage import names
-from ..storage.platform_tables import cf_audit, cf_files, cf_imports, cf_users
+from ..storage.engine import bulk_cache
+from ..storage.platform_tables import cf_files, cf_imports, cf_users
 from . import audit, bulk, counters
 from .output import RecordReader
 from .validate import RowParser, parse_input
@@ -80,7 +81,7 @@ def write_many(service, actor, table_name: str, rows: Iterable[tuple[int, int | 
         raise BadQuery(f"Import mode must be one of {', '.join(MODES)}; got {mode!r}.", {"mode": mode})
     report = WriteReport()
     try:
-        with service.engine.begin() as conn:
+        with service.engine.begin() as conn, bulk_cache(conn):
             snap, table = service._table(conn, table_name)
             if mode in ("create", "upsert"):
                 service.access.check_table(actor, table, "create")
@@ -115,7 +116,7 @@ class _Writer:
         self.now = service.clock()
         self.system = dict(version=1, created_at=self.now, updated_at=self.now, created_by=actor.id,
                            updated_by=actor.id, owner=actor.id)
-        self.creates: list[tuple[int, dict, dict]] = []
+        self.creates: list[tuple[int, dict]] = []
         self.updates: list[tuple[int, int, dict]] = []
         self.created_ranges: list[list[int]] = []
         self.updated: dict[str, dict] = {}
@@ -123,10 +124,8 @@ class _Writer:
         self.seen: dict[str, set] = {f.api_name: set() for f in self.unique}
         self.reader = RecordReader(self.registry, snap)
         self.view = service.access.view(actor, snap)  # field rules and row scopes
-        self.parser = RowParser(self.registry, table)
-        self.read_only = {f.api_name for f in table.fields if self.registry.get(f.type).read_only}
-        self.lines = {f.api_name for f in table.fields if f.type == "lines"}
-        self.allowed_keys: set[frozenset] = set()  # key sets check_values already let through
+        self.parser = RowParser(self.registry, table, refuse_read_only=True)
+        self.inserter = bulk.RowInserter(conn, self.sql, self.parser.columns + counters.columns(table), self.system)
 
     # --- rows ---------------------------------------------------------------------
     def add(self, row: int, record_id: int | None, data: dict) -> None:
@@ -141,21 +140,7 @@ class _Writer:
                 self._flush_updates()
 
     def _create(self, row: int, data: dict) -> None:
-        keys = frozenset(data) if isinstance(data, dict) and not self.lines.intersection(data) else None
-        if keys is None or keys not in self.allowed_keys:  # field rules depend only on the keys
-            self.view.check_values(self.table, data, "create")
-            if keys is not None:
-                self.allowed_keys.add(keys)
-        values, db_values, errors = self.parser.parse(data)
-        for name in self.read_only.intersection(data) if isinstance(data, dict) else ():
-            if data[name] is not None:
-                errors.setdefault(name, []).append("is read-only")
-        if errors:
-            self._errors(row, errors)
-            return
-        if len(self.report.preview) < PREVIEW_ROWS:  # as parse_input gives them: sent or defaulted
-            values = {k: v for k, v in values.items() if k in data or v is not None}
-        self.creates.append((row, values, db_values))
+        self.creates.append((row, data))
         if len(self.creates) >= BATCH:
             self._flush_creates()
 
@@ -179,29 +164,30 @@ class _Writer:
         batch, self.creates = self.creates, []
         if not batch:
             return
-        bad = self._ref_errors([values for _, values, _ in batch])
-        for i, messages in self._unique_errors([values for _, values, _ in batch]).items():
-            bad.setdefault(i, {}).update(messages)
-        good = []
-        for i, (row, values, db_values) in enumerate(batch):
-            if i in bad:
-                self._errors(row, bad[i])
-            else:
-                good.append((row, values, db_values))
-                self._preview(row, "create", None, values)
+        rows = [data for _, data in batch]
+        self.view.check_values_many(self.table, rows, "create")  # field rules, as one save checks them
+        parsed = self.parser.parse_batch(rows)
+        for k, errors in parsed.errors.items():
+            self._errors(batch[k][0], errors)
+        count = len(parsed.rows)
+        bad = self._ref_errors(parsed.values)
+        for j, messages in self._unique_errors(parsed.values).items():
+            bad.setdefault(j, {}).update(messages)
+        for j, k in enumerate(parsed.rows):
+            row, data = batch[k]
+            if j in bad:
+                self._errors(row, bad[j])
+            elif len(self.report.preview) < PREVIEW_ROWS:  # as parse_input gives them: sent or defaulted
+                self._preview(row, "create", None, {name: v for name, v in parsed.record(j).items()
+                                                    if name in data or v is not None})
         if self.report.error_count or self.dry_run:
-            self.report.created += len(good)
+            self.report.created += count - len(bad)
             return
-        for f in self.table.fields:
-            if f.type == "counter":
-                column = names.column_name(f.id)
-                for (_, _, db_values), value in zip(good, counters.allocate(self.conn, f, len(good), self.now.date())):
-                    db_values[column] = value
-        ids = bulk.insert_many(self.conn, self.sql, [{**db, **self.system} for _, _, db in good])
+        counters.fill(self.conn, self.table, parsed.db, count, self.now.date())
+        ids = self.inserter.insert(parsed.db, count)
         self.view.require_created_in_scope(self.conn, self.table, ids, "create")
-        bulk.executemany(self.conn, cf_audit, [
-            dict(table_id=self.table.id, record_id=i, action="create", user_id=self.actor.id,
-                 changes={"import": [None, True]}, version=1, at=self.now) for i in ids])
+        audit.record_created(self.conn, self.table.id, self.sql, ids, self.actor.id, {"import": [None, True]},
+                             self.now)
         self._remember_ids(ids)
         self.report.created += len(ids)
 
@@ -212,15 +198,17 @@ class _Writer:
             else:
                 self.created_ranges.append([i, i])
 
-    def _ref_errors(self, batch: list[dict]) -> dict[int, dict]:
-        """Per-row errors for links, users and files that do not exist — or, for links, that
-        the importer may not read (one query per field)."""
+    def _ref_errors(self, values: dict[str, list]) -> dict[int, dict]:
+        """Per-row errors (by position in ``values``' columns) for links, users and files
+        that do not exist — or, for links, that the importer may not read (one query per
+        field)."""
         bad: dict[int, dict] = {}
         for f in self.table.fields:
-            if f.type not in ("link", "user", "file", "image"):
+            if f.type not in ("link", "user", "file", "image") or f.api_name not in values:
                 continue
             key = (lambda v: v["sha256"]) if f.type in ("file", "image") else (lambda v: v)
-            wanted = {key(v[f.api_name]) for v in batch if v.get(f.api_name) is not None}
+            column = values[f.api_name]
+            wanted = {key(v) for v in column if v is not None}
             if not wanted:
                 continue
             if f.type == "link":  # only records the importer may read (the same rule as one save)
@@ -233,22 +221,21 @@ class _Writer:
             else:
                 stmt = select(cf_files.c.sha256).where(cf_files.c.sha256.in_(sorted(wanted)))
             found = set(self.conn.execute(stmt).scalars())
-            for i, v in enumerate(batch):
-                value = v.get(f.api_name)
+            for i, value in enumerate(column):
                 if value is not None and key(value) not in found:
                     bad.setdefault(i, {})[f.api_name] = [f"{key(value)} does not exist"]
         return bad
 
-    def _unique_errors(self, batch: list[dict], exclude: list[int] | None = None) -> dict[int, dict]:
+    def _unique_errors(self, values: dict[str, list], exclude: list[int] | None = None) -> dict[int, dict]:
         bad: dict[int, dict] = {}
         for f in self.unique:
             ftype = self.registry.get(f.type)
             column = names.column_name(f.id)
             db_values = {}
-            for i, v in enumerate(batch):
-                if v.get(f.api_name) is None:
+            for i, value in enumerate(values.get(f.api_name) or ()):
+                if value is None:
                     continue
-                db_value = ftype.to_db(v[f.api_name], f)[column]
+                db_value = ftype.to_db(value, f)[column]
                 if db_value in self.seen[f.api_name]:
                     bad.setdefault(i, {})[f.api_name] = ["must be unique; an earlier row has this value"]
                 self.seen[f.api_name].add(db_value)
@@ -286,8 +273,9 @@ class _Writer:
                 self._errors(row, errors)
                 continue
             parsed.append((row, existing, values))
-        bad = self._ref_errors([values for _, _, values in parsed])
-        unique = self._unique_errors([values for _, _, values in parsed], [e["id"] for _, e, _ in parsed])
+        columns = _columns([values for _, _, values in parsed])
+        bad = self._ref_errors(columns)
+        unique = self._unique_errors(columns, [e["id"] for _, e, _ in parsed])
         for i, messages in unique.items():
             bad.setdefault(i, {}).update(messages)
         for i, (row, existing, values) in enumerate(parsed):
@@ -324,6 +312,12 @@ class _Writer:
         self.service.computed.after_update(self.conn, self.snap, self.table, existing, changes, self.actor)
         self.updated[str(existing["id"])] = {"version": version,
                                              "previous": {k: v[0] for k, v in changes.items()}}
+
+
+def _columns(records: list[dict]) -> dict[str, list]:
+    """api name -> the records' values (None where a record has no value for it)."""
+    names_ = {name: None for record in records for name in record}
+    return {name: [record.get(name) for record in records] for name in names_}
 
 
 def _journal(conn, table: TableDef, actor, mode: str, source: str, writer: _Writer) -> int:

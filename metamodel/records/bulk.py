@@ -8,29 +8,66 @@ bookkeeping. PostgreSQL takes ids from the table's sequence and sends the rows w
 
 from __future__ import annotations
 
+from itertools import repeat
 from operator import itemgetter
 
 from sqlalchemy import Table, exc, func, insert, select, text
 
+from ..storage.sqltypes import fast_bind
+
 _UNSET = object()
 
 
-def insert_many(conn, table: Table, params: list[dict]) -> list[int]:
-    """Insert rows (dicts with the same keys), returning their ids in order."""
-    if not params:
-        return []
-    if conn.dialect.name != "sqlite":
-        ids = conn.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                           {"t": conn.dialect.identifier_preparer.format_table(table), "n": len(params)}
-                           ).scalars().all()
-        _copy(conn, table, ["id", *params[0]], ids, params)
-        return ids
-    before = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-    executemany(conn, table, params)
-    after = conn.execute(select(func.max(table.c.id))).scalar_one()
-    if after - before != len(params):  # pragma: no cover - would mean a second writer
-        raise RuntimeError("bulk insert ids are not consecutive")
-    return list(range(before + 1, after + 1))
+class RowInserter:
+    """Inserts batches of rows into one table within one transaction: the statement, the
+    bind processors and the constants (one value for every row, such as the system
+    columns) are prepared once, each batch is given column by column."""
+
+    def __init__(self, conn, table: Table, columns: list[str], constants: dict):
+        self.conn, self.table, self.columns = conn, table, list(columns)
+        self.keys = [*self.columns, *constants]
+        self.postgres = conn.dialect.name != "sqlite"
+        compiled = insert(table).compile(dialect=conn.dialect, column_keys=self.keys)
+        self.statement = str(compiled)
+        processors = compiled._bind_processors
+        self.binders = [None if processors.get(c) is None else fast_bind(table.c[c].type, conn.dialect, processors[c])
+                        for c in self.columns]
+        self.constants = {k: (processors[k](v) if processors.get(k) is not None and v is not None else v)
+                          for k, v in constants.items()}
+        self.order = ["id", *self.keys] if self.postgres else list(compiled.positiontup)
+
+    def insert(self, data: list[list], count: int) -> list[int]:
+        """Insert ``count`` rows (``data[i]`` holds the values of ``columns[i]``); returns
+        the new ids in order."""
+        if not count:
+            return []
+        if self.postgres:
+            ids = self.conn.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                                    {"t": self.conn.dialect.identifier_preparer.format_table(self.table), "n": count}
+                                    ).scalars().all()
+            _copy_tuples(self.conn, self.table, self.order, self._params(data, count, ids))
+            return ids
+        before = self.conn.execute(select(func.coalesce(func.max(self.table.c.id), 0))).scalar_one()
+        self.conn.exec_driver_sql(self.statement, self._params(data, count))
+        after = self.conn.execute(select(func.max(self.table.c.id))).scalar_one()
+        if after - before != count:  # pragma: no cover - would mean a second writer
+            raise RuntimeError("bulk insert ids are not consecutive")
+        return list(range(before + 1, after + 1))
+
+    def _params(self, data: list[list], count: int, ids: list[int] | None = None) -> list[tuple]:
+        """Parameter tuples in statement order: each data column through its column type's
+        converter (``fast_bind``), each constant converted once."""
+        by_key: dict = {} if ids is None else {"id": ids}
+        for key, bind, values in zip(self.columns, self.binders, data):
+            if bind is None:
+                by_key[key] = values
+            elif None in values:
+                by_key[key] = [None if v is None else bind(v) for v in values]
+            else:
+                by_key[key] = list(map(bind, values))
+        for key, value in self.constants.items():
+            by_key[key] = repeat(value, count)
+        return list(zip(*(by_key[k] for k in self.order)))
 
 
 def executemany(conn, table: Table, params: list[dict]) -> None:
@@ -45,13 +82,16 @@ def executemany(conn, table: Table, params: list[dict]) -> None:
 
 
 def _copy(conn, table: Table, keys: list[str], ids: list[int] | None, params: list[dict]) -> None:
-    """PostgreSQL: ``COPY … FROM STDIN`` (one statement for the batch, no SQL text to parse)."""
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
+    data_keys = keys[1:] if ids is not None else keys
+    _copy_tuples(conn, table, keys, _rows(compiled, data_keys, ids, params))
+
+
+def _copy_tuples(conn, table: Table, keys: list[str], rows) -> None:
+    """PostgreSQL: ``COPY … FROM STDIN`` (one statement for the batch, no SQL text to parse)."""
     quote = conn.dialect.identifier_preparer.quote
     statement = (f"COPY {conn.dialect.identifier_preparer.format_table(table)} "
                  f"({', '.join(quote(k) for k in keys)}) FROM STDIN")
-    data_keys = keys[1:] if ids is not None else keys
-    rows = _rows(compiled, data_keys, ids, params)
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:

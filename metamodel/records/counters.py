@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..fieldtypes.builtin.counter import period_of, render
 from ..model import FieldDef
+from ..storage.names import column_name
 from ..storage.platform_tables import cf_counters
 
 
@@ -32,3 +33,16 @@ def allocate(conn, field: FieldDef, count: int, today: dt.date) -> list[str]:
                         .values(value=cf_counters.c.value + count)
                         .returning(cf_counters.c.value)).scalar_one()
     return [render(pattern, n, today) for n in range(last - count + 1, last + 1)]
+
+
+def columns(table) -> list[str]:
+    """The columns of ``table``'s counter fields (the order ``fill`` adds their values in)."""
+    return [column_name(f.id) for f in table.fields if f.type == "counter"]
+
+
+def fill(conn, table, data: list[list], count: int, today: dt.date) -> None:
+    """Add to ``data`` (a batch column by column) a column of the next ``count`` values of
+    every counter field of ``table``."""
+    for f in table.fields:
+        if f.type == "counter":
+            data.append(allocate(conn, f, count, today))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import islice
 from typing import Any, Iterable
 
 from sqlalchemy import and_, func, insert, select, update
@@ -15,7 +16,8 @@ from ..errors import BadQuery, RecordNotFound, StaleVersion, ValidationFailed
 from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage import names
-from ..storage.platform_tables import cf_audit, cf_files, cf_users
+from ..storage.engine import bulk_cache
+from ..storage.platform_tables import cf_files, cf_users
 from . import aggregate, audit, ownership, batch, bulk, counters, stream
 from ..formulas import Computed
 from .output import RecordReader
@@ -150,7 +152,7 @@ class RecordService:
         Line items and counters are not set through this path's input; counters are filled.
         """
         now = self.clock()
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn, bulk_cache(conn):
             snap, table = self._table(conn, table_name)
             view = self.access.view(actor, snap)
             view.check(table, "create")
@@ -159,21 +161,13 @@ class RecordService:
             system = dict(version=1, created_at=now, updated_at=now, created_by=actor.id,
                           updated_by=actor.id, owner=actor.id)
             first_id = self.computed.bulk_marker(conn, snap, table)
-            inserted, row_errors, batch, n = 0, {}, [], 0
-            for n, data in enumerate(rows, 1):
-                view.check_values(table, data, "create")
-                values, db_values, errors = parser.parse(data)
-                if errors:
-                    if len(row_errors) < 1000:
-                        row_errors[n] = errors
-                    continue
-                db_values.update(system)
-                batch.append((values, db_values))
-                if len(batch) >= batch_size:
-                    inserted += self._insert_batch(conn, snap, table, sql, batch, actor, now, row_errors, n)
-                    batch = []
-            if batch:
-                inserted += self._insert_batch(conn, snap, table, sql, batch, actor, now, row_errors, n)
+            inserter = bulk.RowInserter(conn, sql, parser.columns + counters.columns(table), system)
+            inserted, row_errors, n = 0, {}, 0
+            source = iter(rows)
+            while batch := list(islice(source, batch_size)):
+                view.check_values_many(table, batch, "create")
+                n += len(batch)
+                inserted += self._insert_batch(conn, snap, table, parser, inserter, batch, n, view, now, row_errors)
             if row_errors:
                 first = min(row_errors)
                 field, messages = next(iter(row_errors[first].items()))
@@ -258,35 +252,38 @@ class RecordService:
             audit.record(conn, table.id, record_id, "create", actor.id, changes, 1, now)
         return record_id
 
-    def _insert_batch(self, conn, snap, table, sql, batch, actor, now, row_errors, n) -> int:
-        errors = self._check_refs_batch(conn, snap, table, [values for values, _ in batch], actor)
+    def _insert_batch(self, conn, snap, table, parser, inserter, batch, n, view, now, row_errors) -> int:
+        """Parse, check and insert one batch; ``n`` is the number of its last row."""
+        parsed = parser.parse_batch(batch)
+        first = n - len(batch) + 1
+        for k, errors in parsed.errors.items():
+            if len(row_errors) < 1000:
+                row_errors[first + k] = errors
+        errors = self._check_refs_batch(conn, snap, table, parsed.values, view)
         if errors:
             row_errors.setdefault(n, errors)
         if row_errors:
             return 0  # a failed row means nothing is written; keep validating the rest
-        counter_fields = [f for f in table.fields if f.type == "counter"]
-        for f in counter_fields:
-            column = names.column_name(f.id)
-            for (_, db_values), value in zip(batch, counters.allocate(conn, f, len(batch), now.date())):
-                db_values[column] = value
+        count = len(parsed.rows)
+        counters.fill(conn, table, parsed.db, count, now.date())
         try:
-            ids = bulk.insert_many(conn, sql, [db_values for _, db_values in batch])
+            ids = inserter.insert(parsed.db, count)
         except IntegrityError as exc:
             raise self._integrity(table, exc) from None
-        self.access.view(actor, snap).require_created_in_scope(conn, table, ids, "create")
-        bulk.executemany(conn, cf_audit, [dict(table_id=table.id, record_id=i, action="create",
-                                               user_id=actor.id, changes={}, version=1, at=now) for i in ids])
+        view.require_created_in_scope(conn, table, ids, "create")
+        audit.record_created(conn, table.id, inserter.table, ids, view.actor.id, {}, now)
         return len(ids)
 
-    def _check_refs_batch(self, conn, snap, table: TableDef, batch: list[dict], actor: Actor) -> dict:
-        """Bulk variant of the reference checks: one query per link or file field."""
+    def _check_refs_batch(self, conn, snap, table: TableDef, values: dict[str, list], view) -> dict:
+        """Bulk variant of the reference checks (``values``: api name -> the batch's values):
+        one query per link or file field, links only to records ``view``'s actor may read."""
         errors: dict = {}
-        view = self.access.view(actor, snap)
         for f in table.fields:
-            if f.type not in ("link", "user", "file", "image"):
+            if f.type not in ("link", "user", "file", "image") or f.api_name not in values:
                 continue
-            wanted = {v[f.api_name] if f.type in ("link", "user") else v[f.api_name]["sha256"]
-                      for v in batch if v.get(f.api_name) is not None}
+            column = values[f.api_name]
+            wanted = (set(column) if f.type in ("link", "user") else {v["sha256"] for v in column if v is not None})
+            wanted.discard(None)
             if not wanted:
                 continue
             if f.type == "link":

@@ -2,10 +2,14 @@
 
 SQLite: write transactions start with ``BEGIN IMMEDIATE`` so concurrent writers queue on
 the busy timeout instead of failing half-way (counters and optimistic locking rely on it);
-a connection marked ``cf_readonly`` starts a plain deferred transaction.
+a connection marked ``cf_readonly`` starts a plain deferred transaction. Sorts use two
+helper threads (``PRAGMA threads``: large GROUP BY and ORDER BY sort in parallel).
+``bulk_cache(conn)`` gives one connection a larger page cache while a bulk write runs.
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -13,6 +17,10 @@ from sqlalchemy.engine import Engine
 from .sqltypes import sqlite_casefold
 
 _sqlite_function_hooks: list = []
+#: helper threads SQLite may use for one large sort (pivots' GROUP BY, big ORDER BY)
+SORT_THREADS = 2
+#: page cache of a connection during a bulk write, in KiB (the default is 2 MiB)
+BULK_CACHE_KIB = 65536
 
 
 def on_sqlite_connect(hook) -> None:
@@ -46,6 +54,7 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA threads={SORT_THREADS}")
         cur.close()
         dbapi_connection.create_function("cf_casefold", 1, sqlite_casefold, deterministic=True)
         for hook in _sqlite_function_hooks:
@@ -57,3 +66,20 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
+
+
+@contextmanager
+def bulk_cache(conn):
+    """SQLite: a larger page cache for ``conn`` while a bulk write runs, so the index pages
+    that many inserts touch at random stay in memory instead of being spilled and read
+    back; the connection's own size comes back afterwards (a large cache slows SQLite's
+    big sorts, which then sort in one piece instead of in parallel runs)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar())
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={before}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, DateTime, Numeric
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Numeric
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import String, TypeDecorator
@@ -80,6 +80,56 @@ class UtcDateTime(TypeDecorator):
     @property
     def python_type(self):
         return dt.datetime
+
+
+_SQLITE_DATE = "%(year)04d-%(month)02d-%(day)02d"
+_SQLITE_DATETIME = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+
+
+def fast_bind(column_type, dialect, slow):
+    """A quicker equivalent of ``slow`` — SQLAlchemy's bind processor for a column of
+    ``column_type`` — for the bulk paths: the common values converted directly, anything
+    else handed to ``slow``. Types without a quicker way get ``slow`` itself. A contract
+    test checks that both give the same for many values on both databases."""
+    impl = column_type.dialect_impl(dialect)
+    sqlite = dialect.name == "sqlite"
+    if isinstance(column_type, ExactDecimal):
+        quantum, places = column_type.quantum, column_type.places
+        limit = Decimal(10) ** (18 - places)  # well inside any precision quantize would refuse
+
+        def bind_decimal(value):
+            if type(value) is Decimal and value.is_finite() and -limit < value < limit:
+                if not sqlite:
+                    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+                scaled = value.scaleb(places)
+                whole = int(scaled)
+                if whole == scaled:  # no digits beyond the places: nothing to round
+                    return whole
+            return slow(value)
+        return bind_decimal
+    if isinstance(column_type, UtcDateTime):
+        utc = dt.timezone.utc
+        if sqlite and getattr(impl.impl, "_storage_format", None) != _SQLITE_DATETIME:
+            return slow
+
+        def bind_datetime(value):
+            if type(value) is dt.datetime:
+                if sqlite and value.tzinfo is utc:  # the naive UTC text: the offset cut off
+                    return value.isoformat(" ", "microseconds")[:26]
+                if value.tzinfo is not None:
+                    value = value.astimezone(utc).replace(tzinfo=None)
+                return value.isoformat(" ", "microseconds") if sqlite else value
+            return slow(value)
+        return bind_datetime
+    if sqlite and type(column_type) is Date and getattr(impl, "_storage_format", None) == _SQLITE_DATE:
+        def bind_date(value):
+            return value.isoformat() if type(value) is dt.date else slow(value)
+        return bind_date
+    if sqlite and type(column_type) is Boolean and not dialect.supports_native_boolean:
+        def bind_bool(value):
+            return 1 if value is True else 0 if value is False else slow(value)
+        return bind_bool
+    return slow
 
 
 class casefold(GenericFunction):  # noqa: N801 - SQL function style

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, String, and_, cast, not_, or_
 from sqlalchemy import Text
 
-from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, FieldType, FieldValueError, _as_list
+from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, FieldType, FieldValueError, _as_list, same_rules
 
 TRUE_WORDS = {"true", "yes", "y", "1", "on", "да", "так", "da", "ja", "oui", "si", "sí", "x", "✓"}
 FALSE_WORDS = {"false", "no", "n", "0", "off", "нет", "ні", "nu", "nein", "non"}
+_WORDS = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
 
 CHOICES_SCHEMA = {
     "type": "array",
@@ -50,6 +51,22 @@ class BooleanType(FieldType):
             if word in FALSE_WORDS:
                 return False
         raise FieldValueError(f"expected true or false, got {raw!r}")
+
+    def parser(self, field):
+        slow = super().parser(field)
+        if not same_rules(self, BooleanType):
+            return slow
+        words = _WORDS
+
+        def parse(raw):  # True, False, or one of the words exactly as listed
+            if raw is True or raw is False:
+                return raw
+            if type(raw) is str:
+                value = words.get(raw)
+                if value is not None:
+                    return value
+            return slow(raw)
+        return parse
 
     def random_value(self, field, rng):
         return rng.random() < 0.5
@@ -106,6 +123,18 @@ class ChoiceType(_ChoiceOptions, FieldType):
 
     def parse_value(self, raw, field):
         return match_choice(raw, field)
+
+    def parser(self, field):
+        slow = super().parser(field)
+        if not same_rules(self, ChoiceType):
+            return slow
+        exact = {value for value in choice_map(field) if value == value.strip()}
+
+        def parse(raw):  # a choice value exactly as defined
+            if type(raw) is str and raw in exact:
+                return raw
+            return slow(raw)
+        return parse
 
     def json_schema(self, field):
         return {"type": ["string", "null"], "enum": [*choice_map(field), None]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer
 
 from ...storage import names
-from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, FieldType, FieldValueError
+from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, FieldType, FieldValueError, same_rules
 
 
 def parse_id(raw, what: str) -> int:
@@ -54,6 +54,17 @@ class LinkType(FieldType):
 
     def parse_value(self, raw, field):
         return parse_id(raw, "linked record")
+
+    def parser(self, field):
+        slow = super().parser(field)
+        if not (same_rules(self, LinkType) or same_rules(self, UserType)):
+            return slow
+
+        def parse(raw):  # a positive id
+            if type(raw) is int and raw > 0:
+                return raw
+            return slow(raw)
+        return parse
 
     def json_schema(self, field):
         return {"oneOf": [{"type": "null"}, {"type": "integer"},

@@ -8,8 +8,8 @@ from sqlalchemy import Column, String
 
 from ...storage import names
 from ...storage.sqltypes import ExactDecimal
-from ..base import FieldValueError
-from .number import NUMBER_OPERATORS, DecimalType, to_decimal
+from ..base import FieldType, FieldValueError, same_rules
+from .number import NUMBER_OPERATORS, DecimalType, fast_decimal, to_decimal
 
 CURRENCY_PATTERN = "^[A-Z]{3}$"
 
@@ -55,11 +55,26 @@ class MoneyType(DecimalType):
     def check(self, value, field):
         super().check(value["amount"], field)
 
+    def parser(self, field):
+        slow = FieldType.parser(self, field)
+        bounds = self.bounds(field)
+        currency = self.currency(field)
+        if (not same_rules(self, MoneyType) or bounds is None or not isinstance(currency, str)
+                or len(currency) != 3 or not currency.isalpha()):
+            return slow
+        currency = currency.upper()
+        # a plain amount (not text: text may name its currency) in the field's currency
+        return fast_decimal(self.places(field), bounds, slow, lambda amount: {"amount": amount, "currency": currency})
+
     def to_db(self, value, field):
         if value is None:
             return {names.column_name(field.id): None, names.column_name(field.id, "cur"): None}
         return {names.column_name(field.id): value["amount"],
                 names.column_name(field.id, "cur"): value["currency"]}
+
+    def db_columns(self, values, field):
+        return [[None if v is None else v["amount"] for v in values],
+                [None if v is None else v["currency"] for v in values]]
 
     def from_db(self, row, field):
         amount = row[names.column_name(field.id)]

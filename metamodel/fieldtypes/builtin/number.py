@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import BigInteger
 
 from ...storage.sqltypes import ExactDecimal
-from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, ORDER_OPERATORS, FieldType, FieldValueError
+from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, ORDER_OPERATORS, FieldType, FieldValueError, same_rules
 
 NUMBER_OPERATORS = EQUALITY_OPERATORS + ORDER_OPERATORS + EMPTY_OPERATORS
 _INT_LIMIT = 2**63 - 1
@@ -52,6 +52,47 @@ class _Bounded(FieldType):
         if high is not None and value > to_decimal(high):
             raise FieldValueError(f"must be at most {high}")
 
+    @staticmethod
+    def bounds(field) -> tuple:
+        """(min, max) as numbers for the fast parsers (None: unbounded); options that are no
+        numbers leave the check to ``parse``, which raises its own message."""
+        try:
+            return tuple(None if field.opt(k) is None else to_decimal(field.opt(k)) for k in ("min", "max"))
+        except FieldValueError:
+            return None
+
+
+def fast_decimal(places: int, bounds: tuple, slow, wrap=None):
+    """A parser for a decimal field: a finite ``Decimal``, ``int`` or number text that
+    ``DecimalType.parse_value`` and ``check`` accept gives its quantized value at once
+    (passed through ``wrap`` when given: money adds its currency); anything else goes to
+    ``slow``, the field type's own ``parse``."""
+    quantum = Decimal(1).scaleb(-places)
+    limit = Decimal(10) ** (DECIMAL_DIGITS - places)
+    low, high = bounds
+    unbounded = low is None and high is None
+
+    def parse(raw):
+        kind = type(raw)
+        if kind is Decimal:
+            value = raw
+        elif kind is int:
+            value = Decimal(raw)
+        elif kind is str and wrap is None:
+            try:
+                value = Decimal(raw)  # what to_decimal gives whenever Decimal() alone accepts the text
+            except InvalidOperation:
+                return slow(raw)
+        else:
+            return slow(raw)
+        if value.is_finite() and -limit < value < limit:
+            quantized = value.quantize(quantum)
+            if quantized == value and (unbounded or ((low is None or quantized >= low)
+                                                     and (high is None or quantized <= high))):
+                return quantized if wrap is None else wrap(quantized)
+        return slow(raw)
+    return parse
+
 
 class IntegerType(_Bounded):
     key = "integer"
@@ -70,6 +111,29 @@ class IntegerType(_Bounded):
         if abs(value) > _INT_LIMIT:
             raise FieldValueError("number is too large")
         return value
+
+    def parser(self, field):
+        slow = super().parser(field)
+        bounds = self.bounds(field)
+        if not same_rules(self, IntegerType) or bounds is None:
+            return slow
+        low, high = bounds
+        low = -_INT_LIMIT if low is None else max(low, -_INT_LIMIT)
+        high = _INT_LIMIT if high is None else min(high, _INT_LIMIT)
+
+        def parse(raw):  # an int (or the text of one) within the bounds
+            if type(raw) is int:
+                if low <= raw <= high:
+                    return raw
+            elif type(raw) is str:
+                try:
+                    value = int(raw)  # accepts what Decimal() accepts for whole numbers
+                except ValueError:
+                    return slow(raw)
+                if low <= value <= high:
+                    return value
+            return slow(raw)
+        return parse
 
     def random_value(self, field, rng):
         low, high = int(field.opt("min", 0)), int(field.opt("max", 100))
@@ -102,6 +166,13 @@ class DecimalType(_Bounded):
         if quantized != value:
             raise FieldValueError(f"at most {places} digits after the decimal point (got {raw})")
         return quantized
+
+    def parser(self, field):
+        slow = super().parser(field)
+        bounds = self.bounds(field)
+        if not same_rules(self, DecimalType) or bounds is None:
+            return slow
+        return fast_decimal(self.places(field), bounds, slow)
 
     def to_json(self, value, field):
         return None if value is None else str(value)

@@ -7,9 +7,8 @@ import datetime as dt
 from sqlalchemy import Date
 
 from ...storage.sqltypes import UtcDateTime
-from ..base import FieldValueError
+from ..base import FieldType, FieldValueError, same_rules
 from .number import NUMBER_OPERATORS
-from ..base import FieldType
 
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%d.%m.%y")
 
@@ -75,6 +74,22 @@ class DateType(FieldType):
         if high and value > parse_date(high):
             raise FieldValueError(f"must not be after {high}")
 
+    def parser(self, field):
+        slow = super().parser(field)
+        if not same_rules(self, DateType):
+            return slow
+        try:
+            low = parse_date(field.opt("min")) if field.opt("min") else None
+            high = parse_date(field.opt("max")) if field.opt("max") else None
+        except FieldValueError:
+            return slow
+
+        def parse(raw):  # a date (not a date-time) within the bounds
+            if type(raw) is dt.date and (low is None or raw >= low) and (high is None or raw <= high):
+                return raw
+            return slow(raw)
+        return parse
+
     def to_json(self, value, field):
         return None if value is None else value.isoformat()
 
@@ -102,6 +117,18 @@ class DateTimeType(FieldType):
         if raw is None or raw == "":
             return None
         return parse_datetime(raw)
+
+    def parser(self, field):
+        slow = super().parser(field)
+        if not same_rules(self, DateTimeType):
+            return slow
+        utc = dt.timezone.utc
+
+        def parse(raw):  # a date-time already in UTC
+            if type(raw) is dt.datetime and raw.tzinfo is utc:
+                return raw
+            return slow(raw)
+        return parse
 
     def to_json(self, value, field):
         return None if value is None else value.isoformat().replace("+00:00", "Z")

@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Text, and_, not_, or_
 
 from ...storage.sqltypes import casefold
-from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, TEXT_OPERATORS, FieldType, FieldValueError
+from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, TEXT_OPERATORS, FieldType, FieldValueError, same_rules
 
 _WORDS = ("alpha", "bravo", "cedar", "delta", "ember", "fjord", "grove", "harbor", "iris", "juniper")
 
@@ -69,6 +69,28 @@ class TextType(FieldType):
         if pattern and not re.fullmatch(pattern, value):
             raise FieldValueError(field.opt("pattern_message") or f"must match the pattern {pattern}")
 
+    def parser(self, field):
+        slow = super().parser(field)
+        if not same_rules(self, TextType):
+            return slow
+        limit = field.opt("max_length", self.default_max_length)
+        pattern = re.compile(field.opt("pattern")) if field.opt("pattern") else None
+
+        def parse_line(raw):  # text that parse keeps as it is, stripped
+            if type(raw) is str:
+                text = raw.strip()
+                if (text and len(text) <= limit and "\n" not in text and "\x00" not in text
+                        and (pattern is None or pattern.fullmatch(text))):
+                    return text
+            return slow(raw)
+
+        def parse_text(raw):  # long text: kept as sent
+            if (type(raw) is str and raw and len(raw) <= limit and not raw.isspace() and "\x00" not in raw
+                    and (pattern is None or pattern.fullmatch(raw))):
+                return raw
+            return slow(raw)
+        return parse_line if self.single_line else parse_text
+
     def random_value(self, field, rng):
         return f"{rng.choice(_WORDS).title()} {rng.randint(1, 999)}"
 
@@ -121,6 +143,22 @@ class EmailType(TextType):
     def check(self, value, field):
         if len(value) > 254:
             raise FieldValueError("an email address has at most 254 characters")
+
+    def parser(self, field):
+        slow = super().parser(field)
+        if not same_rules(self, EmailType):
+            return slow
+        plain = self._plain
+
+        def parse(raw):  # the common ASCII address, by the rules of parse_value
+            if type(raw) is str:
+                text = raw.strip()
+                if len(text) <= 254 and "\n" not in text and plain.match(text):
+                    local, domain = text.rsplit("@", 1)
+                    if len(local) <= 64:
+                        return f"{local}@{domain.lower()}"
+            return slow(raw)
+        return parse
 
     def random_value(self, field, rng):
         return f"{rng.choice(_WORDS)}.{rng.randint(1, 9999)}@example.com"
