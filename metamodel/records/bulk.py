@@ -48,13 +48,13 @@ class RowInserter:
             _copy_tuples(self.conn, self.table, self.order, self._params(data, count, ids))
             return ids
         before = self.conn.execute(select(func.coalesce(func.max(self.table.c.id), 0))).scalar_one()
-        self.conn.exec_driver_sql(self.statement, self._params(data, count))
+        self.conn.exec_driver_sql(self.statement, list(self._params(data, count)))
         after = self.conn.execute(select(func.max(self.table.c.id))).scalar_one()
         if after - before != count:  # pragma: no cover - would mean a second writer
             raise RuntimeError("bulk insert ids are not consecutive")
         return list(range(before + 1, after + 1))
 
-    def _params(self, data: list[list], count: int, ids: list[int] | None = None) -> list[tuple]:
+    def _params(self, data: list[list], count: int, ids: list[int] | None = None):
         """Parameter tuples in statement order: each data column through its column type's
         converter (``fast_bind``), each constant converted once."""
         by_key: dict = {} if ids is None else {"id": ids}
@@ -67,7 +67,7 @@ class RowInserter:
                 by_key[key] = list(map(bind, values))
         for key, value in self.constants.items():
             by_key[key] = repeat(value, count)
-        return list(zip(*(by_key[k] for k in self.order)))
+        return zip(*(by_key[k] for k in self.order))  # tuples made as the driver takes them
 
 
 def executemany(conn, table: Table, params: list[dict]) -> None:

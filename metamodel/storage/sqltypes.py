@@ -95,16 +95,16 @@ def fast_bind(column_type, dialect, slow):
     sqlite = dialect.name == "sqlite"
     if isinstance(column_type, ExactDecimal):
         quantum, places = column_type.quantum, column_type.places
-        limit = Decimal(10) ** (18 - places)  # well inside any precision quantize would refuse
+        digits = 18 - places  # |value| < 10 ** digits: well inside any precision quantize refuses
+        factor = 10 ** places
 
         def bind_decimal(value):
-            if type(value) is Decimal and value.is_finite() and -limit < value < limit:
+            if type(value) is Decimal and value.is_finite() and value.adjusted() < digits:
                 if not sqlite:
                     return value.quantize(quantum, rounding=ROUND_HALF_UP)
-                scaled = value.scaleb(places)
-                whole = int(scaled)
-                if whole == scaled:  # no digits beyond the places: nothing to round
-                    return whole
+                numerator, denominator = value.as_integer_ratio()
+                if factor % denominator == 0:  # no digits beyond the places: nothing to round
+                    return numerator * (factor // denominator)
             return slow(value)
         return bind_decimal
     if isinstance(column_type, UtcDateTime):
@@ -114,16 +114,27 @@ def fast_bind(column_type, dialect, slow):
 
         def bind_datetime(value):
             if type(value) is dt.datetime:
-                if sqlite and value.tzinfo is utc:  # the naive UTC text: the offset cut off
-                    return value.isoformat(" ", "microseconds")[:26]
+                if sqlite and value.tzinfo is utc:  # SQLAlchemy's text of the naive UTC time
+                    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (
+                        value.year, value.month, value.day, value.hour, value.minute, value.second,
+                        value.microsecond)
                 if value.tzinfo is not None:
                     value = value.astimezone(utc).replace(tzinfo=None)
                 return value.isoformat(" ", "microseconds") if sqlite else value
             return slow(value)
         return bind_datetime
     if sqlite and type(column_type) is Date and getattr(impl, "_storage_format", None) == _SQLITE_DATE:
+        texts: dict = {}  # a column holds few distinct dates: each is formatted once
+
         def bind_date(value):
-            return value.isoformat() if type(value) is dt.date else slow(value)
+            if type(value) is dt.date:
+                text = texts.get(value)
+                if text is None:
+                    text = value.isoformat()
+                    if len(texts) < 100_000:
+                        texts[value] = text
+                return text
+            return slow(value)
         return bind_date
     if sqlite and type(column_type) is Boolean and not dialect.supports_native_boolean:
         def bind_bool(value):

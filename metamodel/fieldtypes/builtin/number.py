@@ -68,7 +68,7 @@ def fast_decimal(places: int, bounds: tuple, slow, wrap=None):
     (passed through ``wrap`` when given: money adds its currency); anything else goes to
     ``slow``, the field type's own ``parse``."""
     quantum = Decimal(1).scaleb(-places)
-    limit = Decimal(10) ** (DECIMAL_DIGITS - places)
+    digits = DECIMAL_DIGITS - places  # |value| < 10 ** digits  <=>  value.adjusted() < digits
     low, high = bounds
     unbounded = low is None and high is None
 
@@ -85,7 +85,7 @@ def fast_decimal(places: int, bounds: tuple, slow, wrap=None):
                 return slow(raw)
         else:
             return slow(raw)
-        if value.is_finite() and -limit < value < limit:
+        if value.is_finite() and value.adjusted() < digits:
             quantized = value.quantize(quantum)
             if quantized == value and (unbounded or ((low is None or quantized >= low)
                                                      and (high is None or quantized <= high))):

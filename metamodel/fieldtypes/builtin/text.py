@@ -154,9 +154,11 @@ class EmailType(TextType):
             if type(raw) is str:
                 text = raw.strip()
                 if len(text) <= 254 and "\n" not in text and plain.match(text):
-                    local, domain = text.rsplit("@", 1)
-                    if len(local) <= 64:
-                        return f"{local}@{domain.lower()}"
+                    at = text.find("@")  # the pattern allows one @ only
+                    if at <= 64:
+                        domain = text[at + 1:]
+                        lower = domain.lower()
+                        return text if lower == domain else text[:at + 1] + lower
             return slow(raw)
         return parse
 
