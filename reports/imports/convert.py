@@ -91,7 +91,7 @@ class CellError(ValueError):
     pass
 
 
-def number_text(value, percent: bool = False, money: bool = False) -> str | Decimal | int:
+def number_text(value, percent: bool = False, money: bool = False, whole: bool = False) -> str | Decimal | int:
     if isinstance(value, bool):
         raise CellError(f"expected a number, got {value!r}")
     if isinstance(value, (int, Decimal)):
@@ -113,6 +113,8 @@ def number_text(value, percent: bool = False, money: bool = False) -> str | Deci
         text = text.replace(",", "")  # 1,234,567
     elif text.count(".") > 1:
         text = text.replace(".", "")  # 1.234.567
+    elif text.count(",") == 1 and not whole:
+        text = text.replace(",", ".")  # 12,5: a decimal comma, as the number types read it
     return text + currency
 
 
@@ -170,7 +172,7 @@ def _other(value):
 
 
 _BY_TYPE = {
-    "integer": number_text, "decimal": number_text,
+    "integer": lambda v: number_text(v, whole=True), "decimal": number_text,
     "percent": lambda v: number_text(v, percent=True), "money": lambda v: number_text(v, money=True),
     "date": _date_only, "datetime": date_value, "boolean": bool_value, "multi_choice": multi_value,
 }
@@ -186,8 +188,30 @@ def preparer(ftype_key: str):
             return None if value is None else _other(value)
         return text_cell
 
+    if ftype_key in ("date", "datetime", "boolean"):
+        return _remembering(convert)
+
     def cell(value):
         if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return convert(value)
+    return cell
+
+
+def _remembering(convert, size: int = 10_000):
+    """``cell`` for columns whose texts repeat (dates, yes/no): each distinct text is
+    converted once per import (up to ``size`` of them)."""
+    seen: dict = {}
+
+    def cell(value):
+        if type(value) is str:
+            if value in seen:
+                return seen[value]
+            result = None if not value.strip() else convert(value)
+            if len(seen) < size:
+                seen[value] = result
+            return result
+        if value is None:
             return None
         return convert(value)
     return cell
