@@ -19,6 +19,7 @@ from cardfile.metamodel.views import ViewService
 from cardfile.platform.app.factory import get_runtime
 from cardfile.platform.app.inputs import check_params
 from cardfile.platform.app.sessions import end_session, session_actor, start_session
+from cardfile.reports.service import ReportService
 
 from .forms import LanguageForm, LoginForm, LogoutForm
 from .i18n import LANGUAGES, SESSION_KEY
@@ -64,7 +65,21 @@ def _page_context():
                "languages": LANGUAGES, "language_form": LanguageForm() if user else None}
     if user is not None and request.blueprint == "web":
         context["nav_sections"] = navigation(user)
+    if user is not None and request.blueprint in ("web", "reports"):
+        context["nav_reports"] = report_links(user)
     return context
+
+
+#: Saved reports listed in the navigation (the rest are on the reports page).
+NAV_REPORTS = 15
+
+
+def report_links(user) -> list[dict]:
+    """The saved reports ``user`` may open (own and shared, on readable tables), by name."""
+    if "nav_reports" not in g:
+        reports = ReportService(get_runtime()).list(user)
+        g.nav_reports = [{"id": r["id"], "name": r["name"]} for r in reports[:NAV_REPORTS]]
+    return g.nav_reports
 
 
 def navigation(user) -> list[dict]:

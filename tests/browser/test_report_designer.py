@@ -57,11 +57,18 @@ def test_build_preview_save_and_drill_down(live, boss, new_page, sign_in, shot):
         "href", f"/api/v1/reports/{saved[0]['id']}/export?format=xlsx")
     shot(page, "20-report-designer")
 
-    # open it again from the navigation
+    # open it again from the reports page, then from the navigation's saved reports
+    nav = page.get_by_role("navigation")
     with page.expect_navigation():
-        page.get_by_role("link", name="Reports", exact=True).click()
+        nav.get_by_role("link", name="Reports", exact=True).click()
     with page.expect_navigation():
-        page.get_by_role("link", name="Sales by kind").click()
+        page.locator("#main").get_by_role("link", name="Sales by kind").click()
+    expect(online_row.locator("td.total").last).to_have_text(f"{online:,.2f}")
+    with page.expect_navigation():
+        nav.get_by_role("link", name="Home", exact=True).click()
+    with page.expect_navigation():
+        nav.get_by_role("link", name="Sales by kind").click()
+    expect(nav.get_by_role("link", name="Sales by kind")).to_have_attribute("aria-current", "page")
     expect(online_row.locator("td.total").last).to_have_text(f"{online:,.2f}")
 
     # drill down: the Online total -> the list of the online sales
