@@ -253,9 +253,8 @@ class ActorView:
         if self.policy.admin:
             return
         keys = set().union(*(data for data in rows if isinstance(data, dict)))
-        writable = {f.api_name for f in self.writable(table, action)}
-        if all(table.field(k) is None or k in writable for k in keys) and not any(
-                table.field(k) is not None and table.field(k).type == "lines" for k in keys):
+        writable = {f.api_name for f in self.writable(table, action) if f.type != "lines"}
+        if all(k in writable or table.field(k) is None for k in keys):  # line items: row by row
             return
         for data in rows:
             self.check_values(table, data, action)

@@ -1,9 +1,12 @@
-"""The bulk insert fast path (imports, demo data): values already validated by the service.
+"""The bulk insert fast path (imports, bulk creates, demo data): values already validated
+by the service.
 
-SQLite holds the write lock for the whole transaction (``BEGIN IMMEDIATE``), so new rows
-get the rowids after the current maximum; rows go to the driver's ``executemany`` with
-SQLAlchemy's own bind processors applied once per column, skipping per-row statement
-bookkeeping. PostgreSQL takes ids from the table's sequence and sends the rows with ``COPY``.
+``RowInserter`` takes batches column by column: each column goes through its type's
+converter (``fast_bind``, the same result as SQLAlchemy's bind processor), constants are
+converted once. SQLite holds the write lock for the whole transaction (``BEGIN
+IMMEDIATE``), so new rows get the rowids after the current maximum and go to the driver's
+``executemany``; PostgreSQL takes ids from the table's sequence and sends the rows with
+``COPY``. ``executemany`` inserts rows given as dicts (audit entries of other paths).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from ..fieldtypes.base import FieldValueError
+from ..fieldtypes.base import FieldType, FieldValueError
 from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage.names import CHILD_COLUMNS, SYSTEM_COLUMNS
@@ -211,5 +211,4 @@ class RowParser:
 
 
 def _stores_as_is(ftype) -> bool:
-    from ..fieldtypes.base import FieldType
     return type(ftype).to_db is FieldType.to_db

@@ -11,9 +11,7 @@ import pytest
 from cardfile.reports.service import ReportService
 
 
-@pytest.fixture(autouse=True)
-def _fast(fast_password_hashing):
-    pass
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 
 COUNT = {"rows": [{"field": "name"}], "values": [{"agg": "count"}]}
