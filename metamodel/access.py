@@ -54,21 +54,30 @@ class Access:
         self._lock = threading.Lock()
 
     # --- who ------------------------------------------------------------------------
-    def require_active(self, actor: Actor | None) -> Actor:
-        if actor is None or not actor.is_active:
-            raise AuthenticationFailed("Sign in first.")
-        if not self.policy(actor).active:
-            raise AuthenticationFailed("This account is disabled.")
+    def require_active(self, actor: Actor | None, conn=None) -> Actor:
+        self._active_policy(actor, conn)
         return actor
 
-    def policy(self, actor: Actor) -> Policy:
+    def _active_policy(self, actor: Actor | None, conn=None) -> Policy:
+        if actor is None or not actor.is_active:
+            raise AuthenticationFailed("Sign in first.")
+        policy = self.policy(actor, conn)
+        if not policy.active:
+            raise AuthenticationFailed("This account is disabled.")
+        return policy
+
+    def policy(self, actor: Actor, conn=None) -> Policy:
+        """The actor's groups and rules, cached until the access version changes; read on
+        ``conn`` when given (the caller's transaction), else on a connection of its own."""
+        if conn is None:
+            with self.engine.connect().execution_options(cf_readonly=True) as own, own.begin():
+                return self.policy(actor, own)
         key = (actor.id, actor.preview_groups)
-        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
-            version = conn.execute(select(cf_meta.c.value).where(cf_meta.c.key == VERSION_KEY)).scalar() or "0"
-            cached = self._cache.get(key)
-            if cached is not None and cached[0] == version:
-                return cached[1]
-            policy = load_policy(conn, actor.id, actor.preview_groups)
+        version = conn.execute(select(cf_meta.c.value).where(cf_meta.c.key == VERSION_KEY)).scalar() or "0"
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        policy = load_policy(conn, actor.id, actor.preview_groups)
         with self._lock:
             self._cache[key] = (version, policy)
         return policy
@@ -76,12 +85,14 @@ class Access:
     def is_admin(self, actor: Actor | None) -> bool:
         return actor is not None and actor.is_active and self.policy(actor).admin
 
-    def view(self, actor: Actor | None, snap=None) -> "ActorView":
-        actor = self.require_active(actor)
-        if snap is None:
-            with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
-                snap = self.catalog.current(conn)
-        return ActorView(self, actor, self.policy(actor), snap)
+    def view(self, actor: Actor | None, snap=None, conn=None) -> "ActorView":
+        """What ``actor`` may do on ``snap`` (the current catalog when not given); reads on
+        ``conn`` when given."""
+        if conn is None:
+            with self.engine.connect().execution_options(cf_readonly=True) as own, own.begin():
+                return self.view(actor, snap, own)
+        policy = self._active_policy(actor, conn)
+        return ActorView(self, actor, policy, snap if snap is not None else self.catalog.current(conn))
 
     # --- the hooks the services call ----------------------------------------------------
     def check_table(self, actor: Actor | None, table: TableDef, action: str) -> None:

@@ -54,6 +54,7 @@ class Runtime:
     security: SecurityLog
 
     def dispose(self) -> None:
+        self.records.side_count.close()
         self.engine.dispose()
 
 

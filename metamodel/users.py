@@ -8,7 +8,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 
 from .access import Access, bump_version
 from .actors import Actor
@@ -19,6 +19,8 @@ from .storage.platform_tables import cf_group_members, cf_groups, cf_tokens, cf_
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "cf_"
 MIN_PASSWORD = 8
+#: how fresh a token's "last used" time is kept (it is written at most once per step)
+TOKEN_USE_STEP = dt.timedelta(minutes=1)
 
 
 def utcnow() -> dt.datetime:
@@ -181,15 +183,24 @@ class UserService:
                  "last_used_at": r["last_used_at"].isoformat() if r["last_used_at"] else None} for r in rows]
 
     def actor_for_token(self, secret: str) -> Actor:
-        with self.engine.begin() as conn:
+        """The token's user. Checking a token only reads; "last used" is written when it is
+        older than ``TOKEN_USE_STEP``, so API reads do not each take the write lock."""
+        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             row = conn.execute(select(cf_tokens).where(cf_tokens.c.token_hash == _digest(secret or ""))).mappings().first()
             if row is None or row["revoked_at"] is not None:
                 raise AuthenticationFailed("The API token is not valid or was revoked.")
             user = conn.execute(select(cf_users).where(cf_users.c.id == row["user_id"])).mappings().first()
             if user is None or not user["is_active"]:
                 raise AuthenticationFailed("The API token's user is disabled.")
-            conn.execute(update(cf_tokens).where(cf_tokens.c.id == row["id"]).values(last_used_at=utcnow()))
-            return _actor(user, conn)
+            actor = _actor(user, conn)
+        now = utcnow()
+        if row["last_used_at"] is None or row["last_used_at"] <= now - TOKEN_USE_STEP:
+            with self.engine.begin() as conn:  # one writer wins; the others find it fresh
+                conn.execute(update(cf_tokens).where(
+                    cf_tokens.c.id == row["id"],
+                    or_(cf_tokens.c.last_used_at.is_(None), cf_tokens.c.last_used_at <= now - TOKEN_USE_STEP))
+                    .values(last_used_at=now))
+        return actor
 
     # --- administration ---------------------------------------------------------------
     def set_active(self, username: str, active: bool, actor: Actor | None = None, trusted: bool = False) -> dict:

@@ -123,7 +123,7 @@ class _Writer:
         self.unique = [f for f in table.fields if f.opt("unique") and self.registry.get(f.type).has_column]
         self.seen: dict[str, set] = {f.api_name: set() for f in self.unique}
         self.reader = RecordReader(self.registry, snap)
-        self.view = service.access.view(actor, snap)  # field rules and row scopes
+        self.view = service.access.view(actor, snap, conn)  # field rules and row scopes
         self.parser = RowParser(self.registry, table, refuse_read_only=True)
         self.inserter = bulk.RowInserter(conn, self.sql, self.parser.columns + counters.columns(table), self.system)
 

@@ -38,18 +38,19 @@ class RecordReader:
 
     def to_json(self, conn, table: TableDef, rows: list, with_lines: bool = True) -> list[dict]:
         records = []
+        columns = [(f.api_name, ftype.to_json, ftype.from_db, f)  # looked up once, not per row
+                   for f in self.fields(table) if (ftype := self.registry.get(f.type)).has_column]
+        child = table.is_child
         for row in rows:
             rec = {"id": row["id"], "version": row["version"],
                    "created_at": _ts(row["created_at"]), "updated_at": _ts(row["updated_at"]),
                    "created_by": row["created_by"], "updated_by": row["updated_by"], "owner": row["owner"]}
             if row.get("deleted_at") is not None:
                 rec["deleted_at"] = _ts(row["deleted_at"])
-            if table.is_child:
+            if child:
                 rec["position"] = row["position"]
-            for f in self.fields(table):
-                ftype = self.registry.get(f.type)
-                if ftype.has_column:
-                    rec[f.api_name] = ftype.to_json(ftype.from_db(row, f), f)
+            for name, to_json, from_db, f in columns:
+                rec[name] = to_json(from_db(row, f), f)
             records.append(rec)
         self._resolve_links(conn, table, records)
         self._resolve_users(conn, table, records)

@@ -21,7 +21,8 @@ from ..storage.platform_tables import cf_files, cf_users
 from . import aggregate, audit, ownership, batch, bulk, counters, stream
 from ..formulas import Computed
 from .output import RecordReader
-from .query import ListQuery, build_where, count, order_by, page_bounds
+from .query import ListQuery, build_where, order_by, page_bounds
+from .side_count import SideCounter
 from .validate import RowParser, parse_input
 
 BULK_BATCH = 2000
@@ -40,12 +41,13 @@ class RecordService:
         self.access = access
         self.clock = clock
         self.computed = Computed(registry)  # defaults, computed fields, rules
+        self.side_count = SideCounter(engine)  # a list's total beside its page
 
     # --- reading --------------------------------------------------------------------
     def get(self, actor: Actor, table_name: str, record_id: int, trashed: bool = False) -> dict:
         with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             snap, table = self._table(conn, table_name)
-            view = self.access.view(actor, snap)
+            view = self.access.view(actor, snap, conn)
             view.check(table, "read")
             sql = snap.sql_table(table)
             row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table),
@@ -58,7 +60,7 @@ class RecordService:
         q = q or ListQuery()
         with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             snap, table = self._table(conn, table_name)
-            view = self.access.view(actor, snap)
+            view = self.access.view(actor, snap, conn)
             view.check(table, "read")
             sql = snap.sql_table(table)
             seen = view.snapshot()  # filters, search, sort and where= see only readable fields
@@ -66,15 +68,15 @@ class RecordService:
                                 scope=view.scope) + view.where(table, sql)
             offset, limit = page_bounds(q)
             stmt = order_by(self.registry, seen, seen.tables[table.id], sql, q.sort, select(sql).where(and_(*where)))
+            total = self.side_count.start(sql, where)
             rows = conn.execute(stmt.offset(offset).limit(limit)).mappings().all()
-            total = count(conn, sql, where)
             records = RecordReader(self.registry, snap, view.readable, view.scope).to_json(conn, table, rows)
-            return {"records": records, "total": total, "page": q.page, "per_page": limit}
+            return {"records": records, "total": total(conn), "page": q.page, "per_page": limit}
 
     def history(self, actor: Actor, table_name: str, record_id: int) -> list[dict]:
         with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             snap, table = self._table(conn, table_name)
-            view = self.access.view(actor, snap)
+            view = self.access.view(actor, snap, conn)
             view.check(table, "read")
             row = self._existing(conn, snap, table, record_id, any_state=True)
             view.require_reach(conn, table, row["id"], "read")
@@ -85,7 +87,7 @@ class RecordService:
     def create(self, actor: Actor, table_name: str, data: dict) -> dict:
         with self.engine.begin() as conn:
             snap, table = self._table(conn, table_name)
-            view = self.access.view(actor, snap)
+            view = self.access.view(actor, snap, conn)
             view.check(table, "create")
             view.check_values(table, data, "create")
             record_id = self._insert(conn, snap, table, actor, data)
@@ -101,7 +103,7 @@ class RecordService:
             raise BadQuery("An update needs the record's version (optimistic locking).", {"field": "version"})
         with self.engine.begin() as conn:
             snap, table = self._table(conn, table_name)
-            view = self.access.view(actor, snap)
+            view = self.access.view(actor, snap, conn)
             view.check(table, "update")
             row = self._existing(conn, snap, table, record_id)
             view.require_reach(conn, table, row["id"], "update")
@@ -154,7 +156,7 @@ class RecordService:
         now = self.clock()
         with self.engine.begin() as conn, bulk_cache(conn):
             snap, table = self._table(conn, table_name)
-            view = self.access.view(actor, snap)
+            view = self.access.view(actor, snap, conn)
             view.check(table, "create")
             sql = snap.sql_table(table)
             parser = RowParser(self.registry, table)
@@ -360,7 +362,7 @@ class RecordService:
             if f.type == "link":
                 target = snap.table_by_id(int(f.options["target_id"]))
                 tsql = snap.sql_table(target)
-                reach = self.access.view(actor, snap).where(target, tsql)
+                reach = self.access.view(actor, snap, conn).where(target, tsql)
                 found = conn.execute(select(tsql.c.id).where(tsql.c.id == value, tsql.c.deleted_at.is_(None),
                                                              *reach)).first()
                 if found is None:
@@ -424,7 +426,7 @@ class RecordService:
     def _set_trashed(self, actor, table_name, record_id, trashed: bool, version) -> dict:
         with self.engine.begin() as conn:
             snap, table = self._table(conn, table_name)
-            view = self.access.view(actor, snap)
+            view = self.access.view(actor, snap, conn)
             view.check(table, "delete" if trashed else "update")
             row = self._existing(conn, snap, table, record_id, any_state=True)
             view.require_reach(conn, table, row["id"], "delete" if trashed else "update")

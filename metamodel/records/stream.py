@@ -56,7 +56,7 @@ def open_stream(service, actor, table_name: str, q: ListQuery, batch: int, actio
             service.access.check_table(actor, table, action)
         visible = visible_table(table, service.access.readable_fields(actor, table))
         sql = snap.sql_table(table)
-        view = service.access.view(actor, snap)
+        view = service.access.view(actor, snap, conn)
         seen = view.snapshot()  # filters through links see only readable fields and rows
         where = build_where(service.registry, seen, seen.tables[table.id], sql, q, scope=view.scope)
         stmt = order_by(service.registry, snap, visible, sql, q.sort, select(sql).where(and_(*where)))

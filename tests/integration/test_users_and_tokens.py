@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 
 from cardfile.metamodel.errors import AccessDenied, AuthenticationFailed, InvalidDefinition, NameClash, NotFound
 from cardfile.metamodel.storage.platform_tables import cf_tokens, cf_users
+from cardfile.metamodel.users import TOKEN_USE_STEP
 
 
 def user_row(runtime, username):
@@ -87,3 +89,23 @@ def test_user_management_rules(runtime, admin, staff):
     with pytest.raises(AccessDenied):
         runtime.users.set_password("admin", "hijacked-password", actor=staff)
     assert [u["username"] for u in runtime.users.list()] == ["admin", "staff"]
+
+
+def test_token_use_is_written_at_most_once_a_step(runtime, staff):
+    token_id, secret = runtime.users.create_token(staff, "poller")
+
+    def last_used():
+        with runtime.engine.connect() as conn:
+            return conn.execute(sa.select(cf_tokens.c.last_used_at).where(cf_tokens.c.id == token_id)).scalar_one()
+
+    runtime.users.actor_for_token(secret)
+    first = last_used()
+    assert first is not None
+    for _ in range(3):  # within the step: read only, the time stays
+        assert runtime.users.actor_for_token(secret) == staff
+    assert last_used() == first
+    older = first - TOKEN_USE_STEP - dt.timedelta(seconds=1)
+    with runtime.engine.begin() as conn:
+        conn.execute(sa.update(cf_tokens).where(cf_tokens.c.id == token_id).values(last_used_at=older))
+    runtime.users.actor_for_token(secret)
+    assert last_used() > older + TOKEN_USE_STEP
