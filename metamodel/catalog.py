@@ -11,13 +11,14 @@ import threading
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    BigInteger, Column, ForeignKey, Index, Integer, MetaData, Table, select, text, update,
+    BigInteger, Column, ForeignKey, Index, Integer, MetaData, Table, select, update,
 )
 
 from .errors import FieldNotFound, TableNotFound
 from .fieldtypes.registry import FieldTypeRegistry
 from .model import FieldDef, TableDef
 from .storage import names
+from .storage.live_rows import live_index
 from .storage.platform_tables import cf_fields, cf_meta, cf_tables, cf_users
 from .storage.sqltypes import UtcDateTime
 
@@ -57,16 +58,6 @@ def build_sql_table(metadata: MetaData, table: TableDef, registry: FieldTypeRegi
         columns += ftype.columns(f)
         indexes += field_indexes(table, f, registry)
     return Table(name, metadata, *columns, *indexes)
-
-
-LIVE_ROWS = "deleted_at IS NULL"
-
-
-def live_index(name: str, *columns: str) -> Index:
-    """A partial index over live rows: every list, count and link lookup filters on
-    ``deleted_at IS NULL``, so counting a filtered list reads the index alone. Unique
-    indexes stay whole (a value in the trash still counts)."""
-    return Index(name, *columns, sqlite_where=text(LIVE_ROWS), postgresql_where=text(LIVE_ROWS))
 
 
 def field_indexes(table: TableDef, f: FieldDef, registry: FieldTypeRegistry) -> list[Index]:

@@ -164,12 +164,14 @@ class RecordService:
                           updated_by=actor.id, owner=actor.id)
             first_id = self.computed.bulk_marker(conn, snap, table)
             inserter = bulk.RowInserter(conn, sql, parser.columns + counters.columns(table), system)
+            indexes = bulk.DeferredIndexes(conn, sql)
             inserted, row_errors, n = 0, {}, 0
             source = iter(rows)
             while batch := list(islice(source, batch_size)):
                 view.check_values_many(table, batch, "create")
                 n += len(batch)
                 inserted += self._insert_batch(conn, snap, table, parser, inserter, batch, n, view, now, row_errors)
+                indexes.inserted(inserted)
             if row_errors:
                 first = min(row_errors)
                 field, messages = next(iter(row_errors[first].items()))
@@ -177,6 +179,7 @@ class RecordService:
                     {f"row {r}.{k}": v for r, errs in list(row_errors.items())[:50] for k, v in errs.items()},
                     message=f"{len(row_errors)} row(s) are not valid; nothing was saved. "
                             f"First: row {first}, {field}: {messages[0]}")
+            indexes.restore()  # before computed fields, which may look rows up by them
             self.computed.after_bulk(conn, snap, table, first_id, actor)
             return {"created": inserted}
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from cardfile.metamodel.records.query import ListQuery
 from cardfile.metamodel.storage import migrations
 from cardfile.metamodel.storage.platform_tables import metadata
 
@@ -43,3 +45,48 @@ def test_a_second_runtime_on_the_same_database_sees_the_schema(runtime, admin, m
         assert rec["city"] == "Berlin"
     finally:
         other.dispose()
+
+
+def index_sql(conn, table: str) -> dict:
+    return {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes(table)}
+
+
+def test_live_indexes_lead_with_deleted_at_on_sqlite_only(runtime, admin, make_table, db):
+    make_table("Clients", [("Name", "text", {"indexed": True}), ("Code", "text", {"unique": True})],
+               api_name="clients")
+    runtime.records.bulk_create(admin, "clients", [{"name": f"n{i % 7}", "code": f"c{i}"} for i in range(50)])
+    snap = runtime.schema.snapshot()
+    table = snap.table("clients")
+    sql = snap.sql_table(table)
+    name_ix, name_col = f"ix_{table.id}_{table.field('name').id}", f"f_{table.field('name').id}"
+    with runtime.engine.connect() as conn:
+        found = index_sql(conn, sql.name)
+        if db[0].startswith("sqlite"):
+            assert found[name_ix] == ["deleted_at", name_col] and found[f"ix_{table.id}_owner"] == ["deleted_at", "owner"]
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN SELECT count(*) FROM {sql.name} WHERE deleted_at IS NULL AND {name_col} = 'n1'"))
+            assert f"COVERING INDEX {name_ix}" in plan
+        else:
+            assert found[name_ix] == [name_col] and found[f"ix_{table.id}_owner"] == ["owner"]
+        assert [c for c in found.values() if c[-1] == f"f_{table.field('code').id}"] == [[f"f_{table.field('code').id}"]]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # PostgreSQL keeps its indexes (above)
+def test_revision_0005_lays_out_an_older_sqlite_database(runtime, admin, make_table):
+    make_table("Clients", [("Name", "text", {"indexed": True})], api_name="clients")
+    runtime.records.bulk_create(admin, "clients", [{"name": f"n{i % 7}"} for i in range(50)])
+    snap = runtime.schema.snapshot()
+    table = snap.table("clients")
+    name_ix, name_col = f"ix_{table.id}_{table.field('name').id}", f"f_{table.field('name').id}"
+    with runtime.engine.begin() as conn:  # as revision 0004 left user tables
+        for ix, cols in ((name_ix, name_col), (f"ix_{table.id}_owner", "owner")):
+            conn.exec_driver_sql(f"DROP INDEX {ix}")
+            conn.exec_driver_sql(f"CREATE INDEX {ix} ON t_{table.id} ({cols}) WHERE deleted_at IS NULL")
+        conn.exec_driver_sql("UPDATE cf_alembic_version SET version_num = '0004'")
+    with runtime.engine.begin() as conn:
+        migrations.upgrade(conn)
+    with runtime.engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+        found = index_sql(conn, f"t_{table.id}")
+    assert found[name_ix] == ["deleted_at", name_col] and found[f"ix_{table.id}_owner"] == ["deleted_at", "owner"]
+    assert runtime.records.list(admin, "clients", ListQuery(filters=[("name", "eq", "n1")]))["total"] == 7
