@@ -54,8 +54,8 @@ class Access:
         self._lock = threading.Lock()
 
     # --- who ------------------------------------------------------------------------
-    def require_active(self, actor: Actor | None, conn=None) -> Actor:
-        self._active_policy(actor, conn)
+    def require_active(self, actor: Actor | None) -> Actor:
+        self._active_policy(actor)
         return actor
 
     def _active_policy(self, actor: Actor | None, conn=None) -> Policy:

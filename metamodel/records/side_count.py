@@ -22,22 +22,17 @@ from typing import Callable
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 
+from ..storage.engine import in_memory
 from .query import count
 
 #: counts that may run beside their page at once; more wait inline, not in a queue
 WORKERS = 4
 
 
-def _shares_storage(engine: Engine) -> bool:
-    """Whether a second connection sees the same data (not so for in-memory SQLite)."""
-    url = engine.url
-    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
-
-
 class SideCounter:
     def __init__(self, engine: Engine, workers: int = WORKERS):
         self.engine = engine
-        self.enabled = workers > 0 and _shares_storage(engine)
+        self.enabled = workers > 0 and not in_memory(engine.url)
         self._slots = threading.BoundedSemaphore(max(workers, 1))
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 
 from .sqltypes import sqlite_casefold
 
@@ -41,8 +41,14 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> E
                          pool_size=10, max_overflow=20)
 
 
+def in_memory(url: str | URL) -> bool:
+    """An in-memory SQLite database: every connection (one per thread) is a database of its own."""
+    url = make_url(url)
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
 def _sqlite_engine(url: str, echo: bool) -> Engine:
-    memory = url in ("sqlite://", "sqlite:///:memory:")
+    memory = in_memory(url)
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

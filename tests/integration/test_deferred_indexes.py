@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from cardfile.metamodel.errors import ValidationFailed
 from cardfile.metamodel.records import bulk
@@ -35,22 +34,16 @@ def index_sql(runtime) -> dict:
     return {i["name"]: (tuple(i["column_names"]), bool(i["unique"])) for i in inspected}
 
 
-@pytest.fixture
-def ddl(runtime):
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, params, context, executemany):
-        if statement.lstrip().upper().startswith(("CREATE INDEX", "DROP INDEX", "CREATE UNIQUE INDEX")):
-            seen.append(statement.split("(")[0].strip())
-
-    event.listen(runtime.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(runtime.engine, "before_cursor_execute", record)
+def index_ddl(statements) -> list[str]:
+    """The index statements (up to their column list) among the logged ``statements``."""
+    return [sql.split("(")[0].strip() for _, sql in statements
+            if sql.lstrip().upper().startswith(("CREATE INDEX", "DROP INDEX", "CREATE UNIQUE INDEX"))]
 
 
-def test_a_large_load_builds_plain_indexes_at_the_end(runtime, admin, items, ddl, db):
+def test_a_large_load_builds_plain_indexes_at_the_end(runtime, admin, items, statements, db):
     before = index_sql(runtime)
     assert runtime.records.bulk_create(admin, "items", rows(items, 450), batch_size=50)["created"] == 450
+    ddl = index_ddl(statements)
     assert index_sql(runtime) == before
     if db[0].startswith("sqlite"):
         dropped = [s for s in ddl if s.startswith("DROP INDEX")]
@@ -63,14 +56,14 @@ def test_a_large_load_builds_plain_indexes_at_the_end(runtime, admin, items, ddl
     assert found["total"] == 5 and found["records"][0]["code"] == "C102"
 
 
-def test_a_table_larger_than_the_load_keeps_its_indexes(runtime, admin, items, ddl):
+def test_a_table_larger_than_the_load_keeps_its_indexes(runtime, admin, items, statements):
     runtime.records.bulk_create(admin, "items", rows(items, 300), batch_size=50)
-    ddl.clear()
+    statements.clear()
     runtime.records.bulk_create(admin, "items", rows(items, 200, start=300), batch_size=50)
-    assert ddl == []  # 200 new rows do not outgrow 300 old ones
+    assert index_ddl(statements) == []  # 200 new rows do not outgrow 300 old ones
 
 
-def test_a_failed_load_writes_nothing_and_keeps_the_indexes(runtime, admin, items, ddl):
+def test_a_failed_load_writes_nothing_and_keeps_the_indexes(runtime, admin, items):
     before = index_sql(runtime)
     bad = rows(items, 400)
     bad[350]["price"] = "not a number"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import event
 
 from cardfile.metamodel.records.query import ListQuery
 from cardfile.metamodel.records.side_count import SideCounter
@@ -18,19 +17,6 @@ def notes(runtime, admin, make_table):
                api_name="notes")
     runtime.records.bulk_create(admin, "notes", [{"text": f"n{i}", "kind": "ab"[i % 3 == 0]} for i in range(30)])
     return "notes"
-
-
-@pytest.fixture
-def statements(runtime):
-    """(thread name, SQL) of every statement the runtime's engine runs."""
-    seen: list[tuple[str, str]] = []
-
-    def record(conn, cursor, statement, params, context, executemany):
-        seen.append((threading.current_thread().name, statement))
-
-    event.listen(runtime.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(runtime.engine, "before_cursor_execute", record)
 
 
 def test_the_total_is_counted_on_a_worker_beside_the_page(runtime, admin, notes, statements):
