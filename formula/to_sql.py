@@ -48,7 +48,6 @@ from .errors import FormulaError
 from .evaluate import me_value
 from .functions import FunctionRegistry
 from .nodes import BinOp, BoolOp, Call, Compare, IfExp, ListNode, Literal, Node, Path, UnaryOp
-from .optypes import compare_kind
 from .schema import Schema
 from .types import ANY, FormulaType, Money, type_of_value
 

@@ -35,7 +35,7 @@ from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import FieldDef, TableDef
 from ..storage import ddl, names
 from .bridge import FormulaSchema, formula_type_of
-from .compiled import FormulaSet, errors_of, formula_set, table_rules
+from .compiled import FormulaSet, errors_of, formula_set
 from .context import Loader, PendingRecord
 from .propagate import Clock, Pass, error_text
 from .recompute import Progress, recompute_column, recompute_with_dependents

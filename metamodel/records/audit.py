@@ -1,10 +1,11 @@
-"""The audit log: one entry per change, with field-level ``old -> new`` in JSON form."""
+"""The audit log: one entry per change, with field-level ``old -> new`` in JSON form (a bulk
+create or import writes one entry per batch, for the run of records it made)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, String, insert, literal, select
+from sqlalchemy import and_, insert, or_, select
 
 from ..storage.platform_tables import cf_audit, cf_users
 
@@ -20,12 +21,12 @@ def record_many(conn, entries: list[dict]) -> None:
         conn.execute(insert(cf_audit), entries)
 
 
-def record_created(conn, table_id: int, sql, ids: list[int], user_id: int | None, changes: dict,
+def record_created(conn, table_id: int, ids: list[int], user_id: int | None, changes: dict,
                    at: dt.datetime) -> None:
-    """One "create" entry per new record (version 1), written by the database itself from
-    the records just inserted: ``INSERT … SELECT`` over their id range, no row of
-    parameters per record. Ids that are not one consecutive range (PostgreSQL sequences
-    shared with another writer) are written from a list instead."""
+    """The "create" entries (version 1) of records just inserted in bulk: one entry for
+    the run when ``ids`` are consecutive (``record_id`` to ``last_record_id``), which a
+    record's history reads like an entry of its own; one entry per record otherwise
+    (PostgreSQL sequences shared with another writer)."""
     if not ids:
         return
     first, last = min(ids), max(ids)
@@ -33,17 +34,17 @@ def record_created(conn, table_id: int, sql, ids: list[int], user_id: int | None
         record_many(conn, [dict(table_id=table_id, record_id=i, action="create", user_id=user_id,
                                 changes=changes, version=1, at=at) for i in ids])
         return
-    source = select(literal(table_id, Integer), sql.c.id, literal("create", String), literal(user_id, Integer),
-                    literal(changes, cf_audit.c.changes.type), literal(1, Integer),
-                    literal(at, cf_audit.c.at.type)).where(sql.c.id.between(first, last)).order_by(sql.c.id)
-    conn.execute(insert(cf_audit).from_select(
-        ["table_id", "record_id", "action", "user_id", "changes", "version", "at"], source))
+    conn.execute(insert(cf_audit).values(table_id=table_id, record_id=first,
+                                         last_record_id=last if last > first else None, action="create",
+                                         user_id=user_id, changes=changes, version=1, at=at))
 
 
 def history(conn, table_id: int, record_id: int, since_version: int | None = None) -> list[dict]:
     stmt = (select(cf_audit, cf_users.c.username, cf_users.c.name)
             .join(cf_users, cf_users.c.id == cf_audit.c.user_id, isouter=True)
-            .where(cf_audit.c.table_id == table_id, cf_audit.c.record_id == record_id)
+            .where(cf_audit.c.table_id == table_id,
+                   or_(cf_audit.c.record_id == record_id,  # its own entries, or a run that covers it
+                       and_(cf_audit.c.last_record_id >= record_id, cf_audit.c.record_id < record_id)))
             .order_by(cf_audit.c.id))
     if since_version is not None:
         stmt = stmt.where(cf_audit.c.version > since_version)

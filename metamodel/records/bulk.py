@@ -25,6 +25,8 @@ from ..storage.sqltypes import fast_bind
 _UNSET = object()
 #: rows a bulk create inserts before its table's plain indexes may be built at the end
 DEFER_INDEXES_AFTER = 50_000
+#: page cache while the dropped indexes are built again (SQLite's default: 2 MiB)
+SORT_CACHE_PAGES = -2000
 
 
 class DeferredIndexes:
@@ -55,8 +57,19 @@ class DeferredIndexes:
         self.threshold = None  # once per load
 
     def restore(self) -> None:
-        for index in self.dropped:
-            index.create(self.conn)
+        """Build the dropped indexes again. The connection's page cache is set back to
+        SQLite's default meanwhile: the sort behind ``CREATE INDEX`` takes runs of that size
+        and sorts them on the helper threads (``PRAGMA threads``), where a bulk-sized cache
+        would make it one long single-threaded sort."""
+        if not self.dropped:
+            return
+        cache = int(self.conn.exec_driver_sql("PRAGMA cache_size").scalar())
+        self.conn.exec_driver_sql(f"PRAGMA cache_size={SORT_CACHE_PAGES}")
+        try:
+            for index in self.dropped:
+                index.create(self.conn)
+        finally:
+            self.conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
         self.dropped = []
 
 

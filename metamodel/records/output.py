@@ -9,7 +9,6 @@ from sqlalchemy import select
 from ..catalog import Snapshot
 from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
-from ..storage import names
 from ..storage.platform_tables import cf_users
 
 SYSTEM_OUT = ("id", "version", "created_at", "created_by", "updated_at", "updated_by", "owner")

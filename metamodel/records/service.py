@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from itertools import islice
 from typing import Any, Iterable
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access import Access
@@ -18,12 +17,13 @@ from ..model import TableDef
 from ..storage import names
 from ..storage.engine import bulk_cache
 from ..storage.platform_tables import cf_files, cf_users
-from . import aggregate, audit, ownership, batch, bulk, counters, stream
+from . import aggregate, audit, ownership, batch, counters, stream
 from ..formulas import Computed
+from .bulk_create import BulkCreate
 from .output import RecordReader
 from .query import ListQuery, build_where, order_by, page_bounds
 from .side_count import SideCounter
-from .validate import RowParser, parse_input
+from .validate import parse_input
 
 BULK_BATCH = 2000
 
@@ -158,30 +158,7 @@ class RecordService:
             snap, table = self._table(conn, table_name)
             view = self.access.view(actor, snap, conn)
             view.check(table, "create")
-            sql = snap.sql_table(table)
-            parser = RowParser(self.registry, table)
-            system = dict(version=1, created_at=now, updated_at=now, created_by=actor.id,
-                          updated_by=actor.id, owner=actor.id)
-            first_id = self.computed.bulk_marker(conn, snap, table)
-            inserter = bulk.RowInserter(conn, sql, parser.columns + counters.columns(table), system)
-            indexes = bulk.DeferredIndexes(conn, sql)
-            inserted, row_errors, n = 0, {}, 0
-            source = iter(rows)
-            while batch := list(islice(source, batch_size)):
-                view.check_values_many(table, batch, "create")
-                n += len(batch)
-                inserted += self._insert_batch(conn, snap, table, parser, inserter, batch, n, view, now, row_errors)
-                indexes.inserted(inserted)
-            if row_errors:
-                first = min(row_errors)
-                field, messages = next(iter(row_errors[first].items()))
-                raise ValidationFailed(
-                    {f"row {r}.{k}": v for r, errs in list(row_errors.items())[:50] for k, v in errs.items()},
-                    message=f"{len(row_errors)} row(s) are not valid; nothing was saved. "
-                            f"First: row {first}, {field}: {messages[0]}")
-            indexes.restore()  # before computed fields, which may look rows up by them
-            self.computed.after_bulk(conn, snap, table, first_id, actor)
-            return {"created": inserted}
+            return {"created": BulkCreate(self, conn, snap, table, view, now).run(rows, batch_size)}
 
     # --- aggregates, streams and imports (aggregate.py, stream.py, batch.py) -----------
     def aggregate(self, actor: Actor, table_name: str, spec: "aggregate.AggregateSpec") -> "aggregate.AggregateResult":
@@ -257,57 +234,6 @@ class RecordService:
             audit.record(conn, table.id, record_id, "create", actor.id, changes, 1, now)
         return record_id
 
-    def _insert_batch(self, conn, snap, table, parser, inserter, batch, n, view, now, row_errors) -> int:
-        """Parse, check and insert one batch; ``n`` is the number of its last row."""
-        parsed = parser.parse_batch(batch)
-        first = n - len(batch) + 1
-        for k, errors in parsed.errors.items():
-            if len(row_errors) < 1000:
-                row_errors[first + k] = errors
-        errors = self._check_refs_batch(conn, snap, table, parsed.values, view)
-        if errors:
-            row_errors.setdefault(n, errors)
-        if row_errors:
-            return 0  # a failed row means nothing is written; keep validating the rest
-        count = len(parsed.rows)
-        counters.fill(conn, table, parsed.db, count, now.date())
-        try:
-            ids = inserter.insert(parsed.db, count)
-        except IntegrityError as exc:
-            raise self._integrity(table, exc) from None
-        view.require_created_in_scope(conn, table, ids, "create")
-        audit.record_created(conn, table.id, inserter.table, ids, view.actor.id, {}, now)
-        return len(ids)
-
-    def _check_refs_batch(self, conn, snap, table: TableDef, values: dict[str, list], view) -> dict:
-        """Bulk variant of the reference checks (``values``: api name -> the batch's values):
-        one query per link or file field, links only to records ``view``'s actor may read."""
-        errors: dict = {}
-        for f in table.fields:
-            if f.type not in ("link", "user", "file", "image") or f.api_name not in values:
-                continue
-            column = values[f.api_name]
-            wanted = (set(column) if f.type in ("link", "user") else {v["sha256"] for v in column if v is not None})
-            wanted.discard(None)
-            if not wanted:
-                continue
-            if f.type == "link":
-                target = snap.table_by_id(int(f.options["target_id"]))
-                tsql = snap.sql_table(target)
-                stmt = select(tsql.c.id).where(tsql.c.id.in_(sorted(wanted)), tsql.c.deleted_at.is_(None),
-                                               *view.where(target, tsql))  # only records the actor may read
-                label = target.label
-            elif f.type == "user":
-                stmt = select(cf_users.c.id).where(cf_users.c.id.in_(sorted(wanted)))
-                label = "user"
-            else:
-                stmt = select(cf_files.c.sha256).where(cf_files.c.sha256.in_(sorted(wanted)))
-                label = "file"
-            missing = wanted - set(conn.execute(stmt).scalars())
-            if missing:
-                errors[f.api_name] = [f"{label} {', '.join(map(str, sorted(missing)[:10]))} does not exist"]
-        return errors
-
     def _fill_counters(self, conn, table: TableDef, batch: list[dict], now: dt.datetime) -> None:
         for f in table.fields:
             if f.type == "counter":
@@ -356,7 +282,7 @@ class RecordService:
         return {**entry, "changes": {k: v for k, v in (entry.get("changes") or {}).items() if k in shown}}
 
     def _check_refs(self, conn, snap: Snapshot, table: TableDef, values: dict, errors: dict,
-                    actor: Actor, exclude_id: int | None = None, bulk: bool = False) -> None:
+                    actor: Actor, exclude_id: int | None = None) -> None:
         """Links point at live records the actor may read, files exist, unique values are unique."""
         for name, value in values.items():
             if value is None:
@@ -377,7 +303,7 @@ class RecordService:
             elif f.type == "user":
                 if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
                     errors.setdefault(name, []).append(f"user #{value} does not exist")
-            if f.opt("unique") and not bulk:
+            if f.opt("unique"):
                 sql = snap.sql_table(table)
                 col = sql.c[names.column_name(f.id)]
                 db_value = self.registry.get(f.type).to_db(value, f)[names.column_name(f.id)]

@@ -83,7 +83,10 @@ cf_audit = Table(
     Column("user_id", Integer, nullable=True),
     Column("at", UtcDateTime, nullable=False),
     Column("changes", JSON, nullable=False),
+    # an entry for a run of records (a batch of a bulk create or import): record_id..last_record_id
+    Column("last_record_id", BigInteger, nullable=True),
     Index("ix_cf_audit_record", "table_id", "record_id"),
+    Index("ix_cf_audit_run", "table_id", "last_record_id"),
 )
 
 cf_counters = Table(

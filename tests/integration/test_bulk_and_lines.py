@@ -74,6 +74,29 @@ def test_bulk_create_checks_links_and_unique_values(runtime, admin, make_table):
     assert runtime.records.list(admin, "people")["total"] == 2
 
 
+def test_bulk_created_records_each_show_their_create_entry(runtime, admin, make_table):
+    from cardfile.metamodel.storage.platform_tables import cf_audit
+    make_table("Notes", [("Title", "text")], api_name="notes")
+    make_table("Tags", [("Title", "text")], api_name="tags")
+    runtime.records.bulk_create(admin, "tags", [{"title": f"t{i}"} for i in range(30)], batch_size=7)
+    runtime.records.bulk_create(admin, "notes", [{"title": f"n{i}"} for i in range(25)], batch_size=10)
+    single = runtime.records.create(admin, "notes", {"title": "one"})
+    ids = [r["id"] for r in runtime.records.list(admin, "notes", ListQuery(per_page=100, sort=["id"]))["records"]]
+    assert len(ids) == 26
+    with runtime.engine.connect() as conn:
+        entries = conn.execute(sa.select(cf_audit.c.record_id, cf_audit.c.last_record_id)
+                               .where(cf_audit.c.table_id == runtime.schema.snapshot().table("notes").id)
+                               .order_by(cf_audit.c.id)).all()
+    assert entries == [(ids[0], ids[9]), (ids[10], ids[19]), (ids[20], ids[24]), (single["id"], None)]
+    for record_id in ids:  # first, inside and last of each run, and the record made alone
+        history = runtime.records.history(admin, "notes", record_id)
+        assert [(e["action"], e["version"], e["user"]["id"]) for e in history] == [("create", 1, admin.id)]
+    runtime.records.update(admin, "notes", ids[10], {"title": "changed"}, version=1)
+    assert [(e["action"], e["changes"]) for e in runtime.records.history(admin, "notes", ids[10])] == [
+        ("create", {}), ("update", {"title": ["n10", "changed"]})]
+    assert [e["action"] for e in runtime.records.history(admin, "notes", ids[11])] == ["create"]
+
+
 def test_lines_are_added_updated_removed_and_reordered(runtime, admin, invoices):
     table, chair = invoices
     inv = runtime.records.create(admin, "invoices", {"client": "Acme", "lines": [

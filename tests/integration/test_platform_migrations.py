@@ -82,6 +82,8 @@ def test_revision_0005_lays_out_an_older_sqlite_database(runtime, admin, make_ta
         for ix, cols in ((name_ix, name_col), (f"ix_{table.id}_owner", "owner")):
             conn.exec_driver_sql(f"DROP INDEX {ix}")
             conn.exec_driver_sql(f"CREATE INDEX {ix} ON t_{table.id} ({cols}) WHERE deleted_at IS NULL")
+        conn.exec_driver_sql("DROP INDEX ix_cf_audit_run")  # and the audit log as it was before 0006
+        conn.exec_driver_sql("ALTER TABLE cf_audit DROP COLUMN last_record_id")
         conn.exec_driver_sql("UPDATE cf_alembic_version SET version_num = '0004'")
     with runtime.engine.begin() as conn:
         migrations.upgrade(conn)
@@ -90,3 +92,5 @@ def test_revision_0005_lays_out_an_older_sqlite_database(runtime, admin, make_ta
         found = index_sql(conn, f"t_{table.id}")
     assert found[name_ix] == ["deleted_at", name_col] and found[f"ix_{table.id}_owner"] == ["deleted_at", "owner"]
     assert runtime.records.list(admin, "clients", ListQuery(filters=[("name", "eq", "n1")]))["total"] == 7
+    first = runtime.records.list(admin, "clients", ListQuery(sort=["id"], per_page=1))["records"][0]["id"]
+    assert [e["action"] for e in runtime.records.history(admin, "clients", first)] == ["create"]

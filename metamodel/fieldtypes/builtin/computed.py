@@ -21,8 +21,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Date, String, Text
 from ...model import FieldDef
 from ...storage import names
 from ...storage.sqltypes import ExactDecimal, UtcDateTime
-from ..base import (EMPTY_OPERATORS, EQUALITY_OPERATORS, ORDER_OPERATORS, TEXT_OPERATORS,
-                    FieldType, FieldValueError)
+from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, ORDER_OPERATORS, TEXT_OPERATORS, FieldType
 from .choice import BooleanType
 from .money import MoneyType
 from .number import DecimalType, IntegerType
