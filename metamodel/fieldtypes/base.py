@@ -119,6 +119,14 @@ class FieldType:
         parse = self.parse
         return lambda raw: parse(raw, field)
 
+    def encoder(self, field: FieldDef, dialect: str, converters: list) -> Callable[[list], list[list]] | None:
+        """For bulk paths that keep no parsed values: a column of raw input straight to the
+        field's stored columns in the driver's form — exactly, value by value,
+        ``converter(db_columns(parse(raw)))`` with ``converters`` the driver converters of
+        ``columns(field)`` on ``dialect`` (None: taken as is), or parse's error. None: the
+        type has no such shortcut (the default); a contract test checks those that do."""
+        return None
+
     def parse_value(self, raw: Any, field: FieldDef) -> Any:
         return raw
 

@@ -5,8 +5,9 @@ by the service.
 converter (``fast_bind``, the same result as SQLAlchemy's bind processor), constants are
 converted once. SQLite holds the write lock for the whole transaction (``BEGIN
 IMMEDIATE``), so new rows get the rowids after the current maximum and go to the driver's
-``executemany``; PostgreSQL takes ids from the table's sequence and sends the rows with
-``COPY``. ``executemany`` inserts rows given as dicts (audit entries of other paths).
+``executemany``, with the constants (timestamps, user ids) written into the statement so
+that a row binds only its own values; PostgreSQL takes ids from the table's sequence and
+sends the rows with ``COPY``. ``executemany`` inserts rows given as dicts (audit entries of other paths).
 
 ``DeferredIndexes``: on SQLite, a bulk create that grows a table well past its size drops
 the table's plain (non-unique) indexes for the rest of the load and builds them again
@@ -15,10 +16,11 @@ before the transaction ends: one sort per index instead of a B-tree update per r
 
 from __future__ import annotations
 
+import re
 from itertools import repeat
 from operator import itemgetter
 
-from sqlalchemy import Index, Table, exc, func, insert, select, text
+from sqlalchemy import Index, Table, exc, func, insert, literal_column, select, text
 
 from ..storage.sqltypes import fast_bind
 
@@ -83,13 +85,30 @@ class RowInserter:
         self.keys = [*self.columns, *constants]
         self.postgres = conn.dialect.name != "sqlite"
         compiled = insert(table).compile(dialect=conn.dialect, column_keys=self.keys)
-        self.statement = str(compiled)
         processors = compiled._bind_processors
         self.binders = [None if processors.get(c) is None else fast_bind(table.c[c].type, conn.dialect, processors[c])
                         for c in self.columns]
         self.constants = {k: (processors[k](v) if processors.get(k) is not None and v is not None else v)
                           for k, v in constants.items()}
-        self.order = ["id", *self.keys] if self.postgres else list(compiled.positiontup)
+        if self.postgres:
+            self.order = ["id", *self.keys]
+            return
+        # SQLite: constants that are numbers or timestamps are written into the statement,
+        # so each row binds its own values only
+        inline = {k: literal_column(_literal(v)) for k, v in self.constants.items() if _literal(v) is not None}
+        self.constants = {k: v for k, v in self.constants.items() if k not in inline}
+        compiled = insert(table).values(inline).compile(dialect=conn.dialect,
+                                                        column_keys=[*self.columns, *self.constants])
+        self.statement = str(compiled)
+        self.order = list(compiled.positiontup)
+
+    def converters(self) -> dict:
+        """Data column -> the converter its values go through (None: taken as they are)."""
+        return dict(zip(self.columns, self.binders))
+
+    def take_ready(self, columns: set[str]) -> None:
+        """The values of ``columns`` will come in the driver's form already: not converted."""
+        self.binders = [None if c in columns else b for c, b in zip(self.columns, self.binders)]
 
     def insert(self, data: list[list], count: int) -> list[int]:
         """Insert ``count`` rows (``data[i]`` holds the values of ``columns[i]``); returns
@@ -123,6 +142,21 @@ class RowInserter:
         for key, value in self.constants.items():
             by_key[key] = repeat(value, count)
         return zip(*(by_key[k] for k in self.order))  # tuples made as the driver takes them
+
+
+_TIMESTAMP_TEXT = re.compile(r"[0-9][0-9 :.-]*")
+
+
+def _literal(value) -> str | None:
+    """The SQL text of a constant that may be written into a statement (NULL, an integer,
+    or the text of a date or timestamp: digits and separators only), or None."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and _TIMESTAMP_TEXT.fullmatch(value):
+        return f"'{value}'"
+    return None
 
 
 def executemany(conn, table: Table, params: list[dict]) -> None:

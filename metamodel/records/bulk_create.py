@@ -1,7 +1,8 @@
 """Bulk create: many records validated and inserted in one transaction, all or nothing
 (``RecordService.bulk_create``; imports have their own driver in batch.py).
 
-Rows arrive in batches. Each batch is parsed column by column (``RowParser``), its links
+Rows arrive in batches. Each batch is parsed column by column (``RowParser``; decimals
+and money on SQLite go from input to their stored integers in one step), its links
 and files are checked with one query per field — ids already found in an earlier batch
 of the same load are not asked for again —, counters are filled, the rows go to the
 driver in one call (``RowInserter``) and one audit entry records the run of records the
@@ -39,6 +40,10 @@ class BulkCreate:
                       updated_by=view.actor.id, owner=view.actor.id)
         self.sql = snap.sql_table(table)
         self.inserter = bulk.RowInserter(conn, self.sql, self.parser.columns + counters.columns(table), system)
+        # values that are not checked against other rows go from input to the driver's form
+        # in one step where their types can (decimals and money on SQLite)
+        keep = {f.api_name for f in table.fields if f.type in REFERENCE_TYPES}
+        self.inserter.take_ready(self.parser.encode_with(conn.dialect.name, self.inserter.converters(), keep))
         self.row_errors: dict[int, dict] = {}
         self.found: dict[str, set] = {}  # field -> values checked to exist in an earlier batch
 

@@ -88,8 +88,9 @@ class ParsedBatch:
     """A batch of input rows parsed column by column (``RowParser.parse_batch``).
 
     ``rows``: positions (in the batch given) of the rows without problems; ``values``: api
-    name -> those rows' values, in that order; ``db``: the same rows' values for each of
-    the parser's ``columns``; ``errors``: position -> api name -> messages.
+    name -> those rows' values, in that order (fields given to an encoder may be left
+    out, see ``RowParser.encode_with``); ``db``: the same rows' values for each of the
+    parser's ``columns``; ``errors``: position -> api name -> messages.
     """
 
     rows: list[int]
@@ -140,6 +141,22 @@ class RowParser:
             self.storage.append((f.api_name, ftype, f, len(columns) == 1 and _stores_as_is(ftype)))
             self.specs.append((f.api_name, ftype.parser(f), default, bool(f.opt("required")), expected_type(ftype)))
         self.required = [spec[0] for spec in self.specs if spec[3]]
+        self.encoders: dict = {}  # api name -> the type's encoder (encode_with)
+
+    def encode_with(self, dialect: str, converters: dict, keep: set[str]) -> set[str]:
+        """From now on take the fields that are not in ``keep`` and whose types have an
+        ``encoder`` from input to the driver's form in one step (``FieldType.encoder``;
+        ``converters``: column -> the driver converter the encoder must agree with). Their
+        parsed values are then left out of ``ParsedBatch.values``. Returns their columns,
+        whose values in ``ParsedBatch.db`` are ready for the driver."""
+        ready: set[str] = set()
+        for name, ftype, field, _ in self.storage:
+            columns = [c.name for c in ftype.columns(field)]
+            encoder = None if name in keep else ftype.encoder(field, dialect, [converters.get(c) for c in columns])
+            if encoder is not None:
+                self.encoders[name] = encoder
+                ready.update(columns)
+        return ready
 
     def parse_batch(self, batch: list) -> ParsedBatch:
         accepted, lines, read_only = self.accepted, self.lines, self.read_only
@@ -148,20 +165,25 @@ class RowParser:
                     lines and not lines.isdisjoint(data)) or (read_only and not read_only.isdisjoint(data)):
                 return self._by_row(batch)
         values: dict[str, list] = {}
+        encoded: dict[str, list[list]] = {}
+        encoders = self.encoders
         try:
             for name, parse, default, _, _ in self.specs:
                 try:
                     raws = list(map(itemgetter(name), batch))
                 except KeyError:  # some rows leave the field out: its default
                     raws = [data.get(name, default) for data in batch]
-                values[name] = list(map(parse, raws))
+                if name in encoders:
+                    encoded[name] = encoders[name](raws)
+                else:
+                    values[name] = list(map(parse, raws))
         except FieldValueError:
             return self._by_row(batch)
         for name in self.required:
-            column = values[name]
+            column = encoded[name][0] if name in encoded else values[name]
             if None in column or "" in column or [] in column:
                 return self._by_row(batch)
-        return ParsedBatch(list(range(len(batch))), values, self._db(values), {})
+        return ParsedBatch(list(range(len(batch))), values, self._db(values, encoded), {})
 
     def _by_row(self, batch: list) -> ParsedBatch:
         rows, records, errors = [], [], {}
@@ -175,10 +197,12 @@ class RowParser:
         values = {name: [record[name] for record in records] for name, *_ in self.specs}
         return ParsedBatch(rows, values, self._db(values), errors)
 
-    def _db(self, values: dict[str, list]) -> list[list]:
+    def _db(self, values: dict[str, list], encoded: dict[str, list[list]] | None = None) -> list[list]:
         db: list[list] = []
         for name, ftype, field, as_is in self.storage:
-            if as_is:
+            if name in self.encoders:  # a parsed value is valid input to its encoder
+                db += encoded[name] if encoded is not None else self.encoders[name](values[name])
+            elif as_is:
                 db.append(values[name])
             else:
                 db += ftype.db_columns(values[name], field)

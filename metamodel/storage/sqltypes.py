@@ -86,6 +86,16 @@ _SQLITE_DATE = "%(year)04d-%(month)02d-%(day)02d"
 _SQLITE_DATETIME = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
 
 
+#: distinct values a fast converter remembers the text of, per column
+_REMEMBERED = 100_000
+
+
+def _remember(texts: dict, key, text: str) -> str:
+    if len(texts) < _REMEMBERED:
+        texts[key] = text
+    return text
+
+
 def fast_bind(column_type, dialect, slow):
     """A quicker equivalent of ``slow`` — SQLAlchemy's bind processor for a column of
     ``column_type`` — for the bulk paths: the common values converted directly, anything
@@ -112,12 +122,20 @@ def fast_bind(column_type, dialect, slow):
         if sqlite and getattr(impl.impl, "_storage_format", None) != _SQLITE_DATETIME:
             return slow
 
+        days: dict = {}  # date -> "YYYY-MM-DD ", time of day -> "HH:MM:SS.ffffff": a column
+        clocks: dict = {}  # holds few distinct dates, and often few distinct times of day
+
         def bind_datetime(value):
             if type(value) is dt.datetime:
                 if sqlite and value.tzinfo is utc:  # SQLAlchemy's text of the naive UTC time
-                    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (
-                        value.year, value.month, value.day, value.hour, value.minute, value.second,
-                        value.microsecond)
+                    date, clock = value.date(), value.time()
+                    day, time = days.get(date), clocks.get(clock)
+                    if day is None:
+                        day = _remember(days, date, "%04d-%02d-%02d " % (value.year, value.month, value.day))
+                    if time is None:
+                        time = _remember(clocks, clock, "%02d:%02d:%02d.%06d" % (
+                            value.hour, value.minute, value.second, value.microsecond))
+                    return day + time
                 if value.tzinfo is not None:
                     value = value.astimezone(utc).replace(tzinfo=None)
                 return value.isoformat(" ", "microseconds") if sqlite else value
@@ -129,11 +147,7 @@ def fast_bind(column_type, dialect, slow):
         def bind_date(value):
             if type(value) is dt.date:
                 text = texts.get(value)
-                if text is None:
-                    text = value.isoformat()
-                    if len(texts) < 100_000:
-                        texts[value] = text
-                return text
+                return _remember(texts, value, value.isoformat()) if text is None else text
             return slow(value)
         return bind_date
     if sqlite and type(column_type) is Boolean and not dialect.supports_native_boolean:

@@ -114,3 +114,84 @@ def test_parser_gives_what_parse_gives(key, field):
 def test_parser_gives_what_parse_gives_for_generated_input(key, field, raw):
     ftype = REGISTRY.get(key)
     assert outcome(ftype.parser(field), raw) == outcome(lambda r: ftype.parse(r, field), raw)
+
+
+# --- encoders: input straight to the stored columns (bulk creates on SQLite) ------------
+
+def sqlite_converters(ftype, field) -> list:
+    """The bulk insert's converters (``fast_bind`` over SQLAlchemy's processors) for the
+    field's columns on SQLite."""
+    from sqlalchemy import Column, Integer, MetaData, Table, insert
+    from sqlalchemy.dialects import sqlite
+    from cardfile.metamodel.storage.sqltypes import fast_bind
+    dialect = sqlite.dialect()
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), *ftype.columns(field))
+    keys = [c.name for c in ftype.columns(field)]
+    processors = insert(table).compile(dialect=dialect, column_keys=keys)._bind_processors
+    return [None if processors.get(k) is None else fast_bind(table.c[k].type, dialect, processors[k]) for k in keys]
+
+
+def encoded(encode, raws):
+    try:
+        columns = encode(raws)
+    except FieldValueError:
+        return "error"
+    return [[(type(v), repr(v)) for v in column] for column in columns]
+
+
+def parsed_then_converted(ftype, field, converters, raws):
+    """What the encoder must give: parse, the type's columns, the driver's converters."""
+    try:
+        values = [ftype.parse(raw, field) for raw in raws]
+    except FieldValueError:
+        return "error"
+    columns = ftype.db_columns(values, field)
+    return [[(type(v), repr(v)) for v in (column if convert is None else
+                                            [None if x is None else convert(x) for x in column])]
+            for column, convert in zip(columns, converters)]
+
+
+def encoded_fields():
+    for param in fields():
+        key, field = param.values
+        ftype = REGISTRY.get(key)
+        if ftype.has_column and not ftype.read_only and ftype.encoder(
+                field, "sqlite", sqlite_converters(ftype, field)) is not None:
+            yield param
+
+
+def test_the_types_with_encoders_are_the_decimal_ones_on_sqlite_only():
+    assert {p.values[0] for p in encoded_fields()} == {"decimal", "money", "percent"}
+    for key, field in (p.values for p in encoded_fields()):
+        ftype = REGISTRY.get(key)
+        assert ftype.encoder(field, "postgresql", sqlite_converters(ftype, field)) is None
+
+
+@pytest.mark.parametrize("key,field", list(encoded_fields()))
+def test_encoder_gives_what_parse_and_the_converters_give(key, field):
+    ftype = REGISTRY.get(key)
+    converters = sqlite_converters(ftype, field)
+    encode = ftype.encoder(field, "sqlite", converters)
+    places = ftype.places(field)
+    edge = Decimal(10) ** (18 - places)  # the first value too large, and the last one that fits
+    edges = [edge, -edge, edge - Decimal(1).scaleb(-places), -edge + Decimal(1).scaleb(-places), int(edge), -int(edge)]
+    differences = [raw for raw in AWKWARD + edges
+                   if encoded(encode, [raw]) != parsed_then_converted(ftype, field, converters, [raw])]
+    assert differences == []
+    valid = [raw for raw in AWKWARD if parsed_then_converted(ftype, field, converters, [raw]) != "error"]
+    assert len(valid) > 5
+    assert encoded(encode, valid) == parsed_then_converted(ftype, field, converters, valid)  # a mixed column
+    assert encoded(encode, AWKWARD) == "error"
+
+
+@pytest.mark.parametrize("key,field", list(encoded_fields()))
+@settings(max_examples=200, deadline=None)
+@given(raws=st.lists(st.one_of(
+    st.none(), st.integers(), st.integers(min_value=-2000, max_value=2000), st.decimals(places=None),
+    st.decimals(min_value=-10, max_value=10, places=3), st.decimals(min_value=-10**6, max_value=10**6, places=2),
+    st.from_regex(r"[-+]?\d{1,20}([.,]\d{0,9})?", fullmatch=True)), max_size=8))
+def test_encoder_gives_what_parse_and_the_converters_give_for_generated_columns(key, field, raws):
+    ftype = REGISTRY.get(key)
+    converters = sqlite_converters(ftype, field)
+    assert encoded(ftype.encoder(field, "sqlite", converters), raws) == parsed_then_converted(
+        ftype, field, converters, raws)

@@ -97,6 +97,36 @@ def test_bulk_created_records_each_show_their_create_entry(runtime, admin, make_
     assert [e["action"] for e in runtime.records.history(admin, "notes", ids[11])] == ["create"]
 
 
+def test_bulk_created_numbers_read_back_as_records_created_one_by_one(runtime, admin, make_table):
+    from decimal import Decimal
+    fields = [("Name", "text"), ("Weight", "decimal", {"places": 3}), ("Rate", "percent", {"max": 100}),
+              ("Price", "money", {"currency": "EUR", "min": 0}), ("Fee", "money", {"places": 0})]
+    make_table("One", fields, api_name="one")
+    make_table("Many", fields, api_name="many")
+    rows = [{"name": "plain", "weight": Decimal("1.5"), "rate": 7, "price": Decimal("12.30"), "fee": 4},
+            {"name": "empty", "weight": None, "rate": None, "price": None, "fee": None},
+            {"name": "text", "weight": "2,125", "rate": "99.5", "price": "8.10 USD", "fee": {"amount": "3", "currency": "gbp"}},
+            {"name": "edge", "weight": Decimal("-999999999999999.999"), "rate": Decimal("100"),
+             "price": Decimal("99999999999999.99"), "fee": -5},
+            {"name": "left out"}]
+    for row in rows:
+        runtime.records.create(admin, "one", row)
+    assert runtime.records.bulk_create(admin, "many", rows) == {"created": len(rows)}
+
+    def read(table):
+        return [{k: r[k] for k in ("name", "weight", "rate", "price", "fee")}
+                for r in runtime.records.list(admin, table, ListQuery(sort=["id"]))["records"]]
+    assert read("many") == read("one")
+    assert read("many")[0]["price"] == {"amount": "12.30", "currency": "EUR"}
+    assert read("many")[2]["fee"] == {"amount": "3", "currency": "GBP"}
+    for bad in ({"weight": Decimal("1.0005")}, {"rate": 101}, {"price": Decimal("-1")}, {"fee": Decimal("0.5")},
+                {"weight": Decimal("1E+15")}):
+        with pytest.raises(ValidationFailed) as info:
+            runtime.records.bulk_create(admin, "many", [{"name": "ok"}, {"name": "bad", **bad}])
+        assert list(info.value.errors) == [f"row 2.{next(iter(bad))}"]
+    assert runtime.records.list(admin, "many")["total"] == len(rows)
+
+
 def test_lines_are_added_updated_removed_and_reordered(runtime, admin, invoices):
     table, chair = invoices
     inv = runtime.records.create(admin, "invoices", {"client": "Acme", "lines": [

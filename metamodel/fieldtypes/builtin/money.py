@@ -8,9 +8,10 @@ from sqlalchemy import Column, String
 from ...storage import names
 from ...storage.sqltypes import ExactDecimal
 from ..base import FieldType, FieldValueError, same_rules
-from .number import NUMBER_OPERATORS, DecimalType, fast_decimal, to_decimal
+from .number import NUMBER_OPERATORS, DecimalType, fast_decimal, scaled_decimal, to_decimal
 
 CURRENCY_PATTERN = "^[A-Z]{3}$"
+_SLOW = object()  # an amount the encoder's fast step does not take
 
 
 class MoneyType(DecimalType):
@@ -64,6 +65,27 @@ class MoneyType(DecimalType):
         currency = currency.upper()
         # a plain amount (not text: text may name its currency) in the field's currency
         return fast_decimal(self.places(field), bounds, slow, lambda amount: {"amount": amount, "currency": currency})
+
+    def encoder(self, field, dialect, converters):
+        bounds, currency = self.bounds(field), self.currency(field)
+        convert = converters[0]
+        if (dialect != "sqlite" or not same_rules(self, MoneyType) or bounds is None or convert is None
+                or any(converters[1:]) or not isinstance(currency, str) or len(currency) != 3
+                or not currency.isalpha()):
+            return None
+        currency, parse = currency.upper(), self.parser(field)
+        encode = scaled_decimal(self.places(field), bounds, lambda raw: None if raw is None else _SLOW)
+
+        def encode_column(raws):  # plain amounts are in the field's currency
+            amounts = list(map(encode, raws))
+            if _SLOW not in amounts:
+                if None in amounts:
+                    return [amounts, [None if a is None else currency for a in amounts]]
+                return [amounts, [currency] * len(amounts)]
+            values = list(map(parse, raws))  # some name a currency, or are text
+            return [[None if v is None else convert(v["amount"]) for v in values],
+                    [None if v is None else v["currency"] for v in values]]
+        return encode_column
 
     def to_db(self, value, field):
         if value is None:

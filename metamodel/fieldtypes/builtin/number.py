@@ -94,6 +94,34 @@ def fast_decimal(places: int, bounds: tuple, slow, wrap=None):
     return parse
 
 
+def scaled_decimal(places: int, bounds: tuple, slow):
+    """An encoder step for SQLite, where a decimal is stored as an integer scaled by
+    ``10 ** places``: a ``Decimal`` or ``int`` that ``DecimalType.parse_value`` and
+    ``check`` accept (no more digits after the point than ``places``, within the digits
+    and the bounds) becomes that integer at once; anything else gives ``slow(raw)``."""
+    factor = 10 ** places
+    limit = 10 ** DECIMAL_DIGITS  # |value| < 10 ** (digits - places)  <=>  |scaled| < 10 ** digits
+    low, high = (None if b is None else b * factor for b in bounds)
+    unbounded = low is None and high is None
+
+    def encode(raw):
+        kind = type(raw)
+        if kind is Decimal and raw.is_finite():
+            numerator, denominator = raw.as_integer_ratio()
+            if factor % denominator:
+                return slow(raw)  # more digits after the point than the field keeps
+            scaled = numerator * (factor // denominator)
+        elif kind is int:
+            scaled = raw * factor
+        else:
+            return slow(raw)
+        if -limit < scaled < limit and (unbounded or ((low is None or scaled >= low)
+                                                      and (high is None or scaled <= high))):
+            return scaled
+        return slow(raw)
+    return encode
+
+
 class IntegerType(_Bounded):
     key = "integer"
     label = "Integer"
@@ -173,6 +201,18 @@ class DecimalType(_Bounded):
         if not same_rules(self, DecimalType) or bounds is None:
             return slow
         return fast_decimal(self.places(field), bounds, slow)
+
+    def encoder(self, field, dialect, converters):
+        bounds, (convert,) = self.bounds(field), converters
+        if dialect != "sqlite" or not same_rules(self, DecimalType) or bounds is None or convert is None:
+            return None
+        parse = self.parser(field)
+
+        def slow(raw):
+            value = parse(raw)
+            return None if value is None else convert(value)
+        encode = scaled_decimal(self.places(field), bounds, slow)
+        return lambda raws: [list(map(encode, raws))]
 
     def to_json(self, value, field):
         return None if value is None else str(value)
