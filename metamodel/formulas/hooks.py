@@ -303,7 +303,7 @@ class Computed:
             recompute_column(conn, fs, node, me=actor, min_id=first_id, progress=self.progress)
         run = Pass(conn, fs, me=actor)
         for f in table.fields:
-            if f.type == "link":
+            if f.type == "link" and run.wants_back(f):
                 column = sql.c[names.column_name(f.id)]
                 targets = set(conn.execute(select(column).where(sql.c.id >= first_id)
                                            .distinct()).scalars()) - {None}

@@ -89,6 +89,16 @@ class Pass:
             self.dirty[(parent.api_name, lines.api_name)].add(row["parent_id"])
         self.seed_own(table, [record_id])
 
+    def wants_back(self, link) -> bool:
+        """Whether a computed field reads a back reference of ``link`` (a sum over the rows
+        linking to a record, say): only then do ``mark_back``'s targets matter."""
+        target = self.fs.snap.tables.get(int(link.options["target_id"]))
+        if target is None:
+            return False
+        backs = {(target.api_name, name) for name, ref in self.fs.schema.view(target).fields().items()
+                 if ref.kind == "back" and ref.back_field.id == link.id}
+        return any((dep.table, dep.field) in backs for node in self.fs.fields.values() for dep in node.dependencies)
+
     def mark_back(self, link, targets) -> None:
         target = self.fs.snap.tables.get(int(link.options["target_id"]))
         if target is None or not targets:

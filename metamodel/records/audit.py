@@ -1,5 +1,5 @@
 """The audit log: one entry per change, with field-level ``old -> new`` in JSON form (a bulk
-create or import writes one entry per batch, for the run of records it made)."""
+create or import writes one "create" entry per run of consecutive new ids)."""
 
 from __future__ import annotations
 
@@ -21,22 +21,30 @@ def record_many(conn, entries: list[dict]) -> None:
         conn.execute(insert(cf_audit), entries)
 
 
-def record_created(conn, table_id: int, ids: list[int], user_id: int | None, changes: dict,
-                   at: dt.datetime) -> None:
-    """The "create" entries (version 1) of records just inserted in bulk: one entry for
-    the run when ``ids`` are consecutive (``record_id`` to ``last_record_id``), which a
-    record's history reads like an entry of its own; one entry per record otherwise
-    (PostgreSQL sequences shared with another writer)."""
+def runs_of(ids: list[int], runs: list[list[int]] | None = None) -> list[list[int]]:
+    """The ids as runs of consecutive numbers, ``[first, last]`` each, appended to ``runs``
+    (joined to its last run where they continue it)."""
+    runs = [] if runs is None else runs
     if not ids:
-        return
+        return runs
     first, last = min(ids), max(ids)
-    if last - first + 1 != len(ids):
-        record_many(conn, [dict(table_id=table_id, record_id=i, action="create", user_id=user_id,
-                                changes=changes, version=1, at=at) for i in ids])
-        return
-    conn.execute(insert(cf_audit).values(table_id=table_id, record_id=first,
-                                         last_record_id=last if last > first else None, action="create",
-                                         user_id=user_id, changes=changes, version=1, at=at))
+    pieces = [[first, last]] if last - first + 1 == len(ids) else [[i, i] for i in sorted(ids)]
+    for piece in pieces:
+        if runs and piece[0] == runs[-1][1] + 1:
+            runs[-1][1] = piece[1]
+        else:
+            runs.append(piece)
+    return runs
+
+
+def record_created(conn, table_id: int, runs: list[list[int]], user_id: int | None, changes: dict,
+                   at: dt.datetime) -> None:
+    """The "create" entries (version 1) of records inserted in bulk: one entry per run of
+    consecutive ids (``record_id`` to ``last_record_id``, see ``runs_of``), which each
+    record's history reads like an entry of its own."""
+    record_many(conn, [dict(table_id=table_id, record_id=first, last_record_id=last if last > first else None,
+                            action="create", user_id=user_id, changes=changes, version=1, at=at)
+                       for first, last in runs])
 
 
 def history(conn, table_id: int, record_id: int, since_version: int | None = None) -> list[dict]:

@@ -186,7 +186,7 @@ class _Writer:
         counters.fill(self.conn, self.table, parsed.db, count, self.now.date())
         ids = self.inserter.insert(parsed.db, count)
         self.view.require_created_in_scope(self.conn, self.table, ids, "create")
-        audit.record_created(self.conn, self.table.id, ids, self.actor.id, {"import": [None, True]},
+        audit.record_created(self.conn, self.table.id, audit.runs_of(ids), self.actor.id, {"import": [None, True]},
                              self.now)
         self._remember_ids(ids)
         self.report.created += len(ids)

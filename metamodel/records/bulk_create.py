@@ -5,8 +5,9 @@ Rows arrive in batches. Each batch is parsed column by column (``RowParser``; de
 and money on SQLite go from input to their stored integers in one step), its links
 and files are checked with one query per field — ids already found in an earlier batch
 of the same load are not asked for again —, counters are filled, the rows go to the
-driver in one call (``RowInserter``) and one audit entry records the run of records the
-batch made. A batch with a problem stops the writing, but the remaining rows are still
+driver in one call (``RowInserter``); at the end one audit entry is written for each run
+of consecutive new ids (one for the whole load on SQLite, where the load holds the write
+lock). A batch with a problem stops the writing, but the remaining rows are still
 validated, so the error lists every bad row (up to a limit).
 """
 
@@ -46,6 +47,7 @@ class BulkCreate:
         self.inserter.take_ready(self.parser.encode_with(conn.dialect.name, self.inserter.converters(), keep))
         self.row_errors: dict[int, dict] = {}
         self.found: dict[str, set] = {}  # field -> values checked to exist in an earlier batch
+        self.runs: list[list[int]] = []  # the new ids, as runs of consecutive ids (audit.runs_of)
 
     def run(self, rows: Iterable[dict], batch_size: int) -> int:
         """Validate and insert every row; returns how many were created, or raises
@@ -66,6 +68,7 @@ class BulkCreate:
                 {f"row {r}.{k}": v for r, errs in list(self.row_errors.items())[:50] for k, v in errs.items()},
                 message=f"{len(self.row_errors)} row(s) are not valid; nothing was saved. "
                         f"First: row {first}, {field}: {messages[0]}")
+        audit.record_created(self.conn, self.table.id, self.runs, self.view.actor.id, {}, self.now)
         indexes.restore()  # before computed fields, which may look rows up by them
         self.service.computed.after_bulk(self.conn, self.snap, self.table, first_id, self.view.actor)
         return inserted
@@ -89,7 +92,7 @@ class BulkCreate:
         except IntegrityError as exc:
             raise self.service._integrity(self.table, exc) from None
         self.view.require_created_in_scope(self.conn, self.table, ids, "create")
-        audit.record_created(self.conn, self.table.id, ids, self.view.actor.id, {}, self.now)
+        audit.runs_of(ids, self.runs)
         return len(ids)
 
     def _check_refs(self, values: dict[str, list]) -> dict:

@@ -1,7 +1,7 @@
 """Audit entries for runs of records: ``cf_audit.last_record_id``.
 
-A bulk create or an import writes one "create" entry per batch, covering the records
-``record_id`` to ``last_record_id``, instead of one entry per record; a record's history
+A bulk create or an import writes one "create" entry per run of consecutive new ids,
+covering the records ``record_id`` to ``last_record_id``, instead of one entry per record; a record's history
 reads both kinds (``ix_cf_audit_run`` finds the runs).
 
 Revision ID: 0006
