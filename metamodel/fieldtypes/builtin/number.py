@@ -106,8 +106,11 @@ def scaled_decimal(places: int, bounds: tuple, slow):
 
     def encode(raw):
         kind = type(raw)
-        if kind is Decimal and raw.is_finite():
-            numerator, denominator = raw.as_integer_ratio()
+        if kind is Decimal:
+            try:
+                numerator, denominator = raw.as_integer_ratio()
+            except (ValueError, OverflowError):  # NaN, infinity
+                return slow(raw)
             if factor % denominator:
                 return slow(raw)  # more digits after the point than the field keeps
             scaled = numerator * (factor // denominator)
