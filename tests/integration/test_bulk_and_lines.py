@@ -208,3 +208,14 @@ def test_ids_fall_into_runs_of_consecutive_numbers():
     runs = runs_of([1, 2, 3])
     assert runs_of([4, 5], runs) is runs and runs == [[1, 5]]  # a batch that continues the last run joins it
     assert runs_of([8], runs) == [[1, 5], [8, 8]]
+
+
+def test_a_batch_parsed_row_by_row_stores_encoded_amounts_too(runtime, admin, make_table):
+    from decimal import Decimal
+    make_table("Orders", [("Total", "money"), ("Weight", "decimal", {"places": 3}),
+                          ("Lines", "lines", {"fields": [{"label": "Qty", "type": "integer"}]})], api_name="orders")
+    rows = [{"total": Decimal("10.50"), "weight": Decimal("2"), "lines": []},  # an empty "lines": row by row
+            {"total": {"amount": "3", "currency": "usd"}, "weight": "1,5"}]
+    assert runtime.records.bulk_create(admin, "orders", rows) == {"created": 2}
+    got = [(r["total"], r["weight"]) for r in runtime.records.list(admin, "orders", ListQuery(sort=["id"]))["records"]]
+    assert got == [({"amount": "10.50", "currency": "EUR"}, "2.000"), ({"amount": "3.00", "currency": "USD"}, "1.500")]
