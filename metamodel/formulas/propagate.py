@@ -89,24 +89,26 @@ class Pass:
             self.dirty[(parent.api_name, lines.api_name)].add(row["parent_id"])
         self.seed_own(table, [record_id])
 
+    def _back_refs(self, link) -> list[tuple[str, str]]:
+        """(table, field) of the back references ``link`` makes on its target table."""
+        target = self.fs.snap.tables.get(int(link.options["target_id"]))
+        if target is None:
+            return []
+        return [(target.api_name, name) for name, ref in self.fs.schema.view(target).fields().items()
+                if ref.kind == "back" and ref.back_field.id == link.id]
+
     def wants_back(self, link) -> bool:
         """Whether a computed field reads a back reference of ``link`` (a sum over the rows
         linking to a record, say): only then do ``mark_back``'s targets matter."""
-        target = self.fs.snap.tables.get(int(link.options["target_id"]))
-        if target is None:
-            return False
-        backs = {(target.api_name, name) for name, ref in self.fs.schema.view(target).fields().items()
-                 if ref.kind == "back" and ref.back_field.id == link.id}
-        return any((dep.table, dep.field) in backs for node in self.fs.fields.values() for dep in node.dependencies)
+        backs = set(self._back_refs(link))
+        return bool(backs) and any((dep.table, dep.field) in backs
+                                   for node in self.fs.fields.values() for dep in node.dependencies)
 
     def mark_back(self, link, targets) -> None:
-        target = self.fs.snap.tables.get(int(link.options["target_id"]))
-        if target is None or not targets:
+        if not targets:
             return
-        view = self.fs.schema.view(target)
-        for name, ref in view.fields().items():
-            if ref.kind == "back" and ref.back_field.id == link.id:
-                self.dirty[(target.api_name, name)].update(targets)
+        for key in self._back_refs(link):
+            self.dirty[key].update(targets)
 
     def seed_own(self, table: TableDef, ids) -> None:
         for f in table.fields:

@@ -22,13 +22,15 @@ from operator import itemgetter
 
 from sqlalchemy import Index, Table, exc, func, insert, literal_column, select, text
 
+from ..storage.engine import page_cache
 from ..storage.sqltypes import fast_bind
 
 _UNSET = object()
 #: rows a bulk create inserts before its table's plain indexes may be built at the end
 DEFER_INDEXES_AFTER = 50_000
-#: page cache while the dropped indexes are built again (SQLite's default: 2 MiB)
-SORT_CACHE_PAGES = -2000
+#: page cache while the dropped indexes are built again, in KiB when negative (SQLite's
+#: default: 2 MiB)
+SORT_CACHE_SIZE = -2000
 
 
 class DeferredIndexes:
@@ -65,13 +67,9 @@ class DeferredIndexes:
         would make it one long single-threaded sort."""
         if not self.dropped:
             return
-        cache = int(self.conn.exec_driver_sql("PRAGMA cache_size").scalar())
-        self.conn.exec_driver_sql(f"PRAGMA cache_size={SORT_CACHE_PAGES}")
-        try:
+        with page_cache(self.conn, SORT_CACHE_SIZE):
             for index in self.dropped:
                 index.create(self.conn)
-        finally:
-            self.conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
         self.dropped = []
 
 

@@ -80,11 +80,19 @@ def bulk_cache(conn):
     that many inserts touch at random stay in memory instead of being spilled and read
     back; the connection's own size comes back afterwards (a large cache slows SQLite's
     big sorts, which then sort in one piece instead of in parallel runs)."""
+    with page_cache(conn, -BULK_CACHE_KIB):
+        yield
+
+
+@contextmanager
+def page_cache(conn, size: int):
+    """SQLite: ``PRAGMA cache_size=size`` on ``conn`` for a while (negative: KiB, positive:
+    pages), the connection's own size back afterwards. Other databases: nothing."""
     if conn.dialect.name != "sqlite":
         yield
         return
     before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar())
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    conn.exec_driver_sql(f"PRAGMA cache_size={int(size)}")
     try:
         yield
     finally:
