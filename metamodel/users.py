@@ -8,7 +8,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import exists, insert, or_, select, update
 
 from .access import Access, bump_version
 from .actors import Actor
@@ -44,6 +44,15 @@ def _actor(row, conn=None) -> Actor:
             cf_group_members.c.user_id == row["id"], cf_groups.c.is_admin.is_(True)).limit(1)).first() is not None
     return Actor(id=row["id"], username=row["username"], name=row["name"] or "",
                  is_admin=is_admin, is_active=bool(row["is_active"]))
+
+
+#: a token with its user's fields and whether the user is in an admin group (no row: no such token)
+_TOKEN_USER = select(
+    cf_tokens.c.id.label("token_id"), cf_tokens.c.revoked_at, cf_tokens.c.last_used_at,
+    cf_users.c.id, cf_users.c.username, cf_users.c.name, cf_users.c.is_admin, cf_users.c.is_active,
+    exists().where(cf_group_members.c.user_id == cf_users.c.id, cf_group_members.c.group_id == cf_groups.c.id,
+                   cf_groups.c.is_admin.is_(True)).label("group_admin"),
+).join(cf_users, cf_users.c.id == cf_tokens.c.user_id)
 
 
 class UserService:
@@ -183,21 +192,21 @@ class UserService:
                  "last_used_at": r["last_used_at"].isoformat() if r["last_used_at"] else None} for r in rows]
 
     def actor_for_token(self, secret: str) -> Actor:
-        """The token's user. Checking a token only reads; "last used" is written when it is
-        older than ``TOKEN_USE_STEP``, so API reads do not each take the write lock."""
+        """The token's user. Checking a token only reads, in one query (token, user and
+        membership of an admin group); "last used" is written when it is older than
+        ``TOKEN_USE_STEP``, so API reads do not each take the write lock."""
         with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
-            row = conn.execute(select(cf_tokens).where(cf_tokens.c.token_hash == _digest(secret or ""))).mappings().first()
-            if row is None or row["revoked_at"] is not None:
-                raise AuthenticationFailed("The API token is not valid or was revoked.")
-            user = conn.execute(select(cf_users).where(cf_users.c.id == row["user_id"])).mappings().first()
-            if user is None or not user["is_active"]:
-                raise AuthenticationFailed("The API token's user is disabled.")
-            actor = _actor(user, conn)
+            row = conn.execute(_TOKEN_USER.where(cf_tokens.c.token_hash == _digest(secret or ""))).mappings().first()
+        if row is None or row["revoked_at"] is not None:
+            raise AuthenticationFailed("The API token is not valid or was revoked.")
+        if not row["is_active"]:
+            raise AuthenticationFailed("The API token's user is disabled.")
+        actor = _actor({**row, "is_admin": row["is_admin"] or row["group_admin"]})
         now = utcnow()
         if row["last_used_at"] is None or row["last_used_at"] <= now - TOKEN_USE_STEP:
             with self.engine.begin() as conn:  # one writer wins; the others find it fresh
                 conn.execute(update(cf_tokens).where(
-                    cf_tokens.c.id == row["id"],
+                    cf_tokens.c.id == row["token_id"],
                     or_(cf_tokens.c.last_used_at.is_(None), cf_tokens.c.last_used_at <= now - TOKEN_USE_STEP))
                     .values(last_used_at=now))
         return actor

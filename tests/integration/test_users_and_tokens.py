@@ -75,6 +75,19 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(runtime, admin, staff):
         runtime.users.revoke_token(9999, trusted=True)
 
 
+def test_a_token_of_an_admin_group_member_acts_as_an_administrator(runtime, admin, staff):
+    _, secret = runtime.users.create_token(staff, "member")
+    assert runtime.users.actor_for_token(secret).is_admin is False
+    runtime.groups.create(admin, "admins", is_admin=True)
+    runtime.groups.create(admin, "clerks")
+    runtime.groups.add_member(admin, "clerks", "staff")
+    assert runtime.users.actor_for_token(secret).is_admin is False
+    runtime.groups.add_member(admin, "admins", "staff")
+    assert runtime.users.actor_for_token(secret).is_admin is True
+    runtime.groups.remove_member(admin, "admins", "staff")
+    assert runtime.users.actor_for_token(secret) == staff
+
+
 def test_user_management_rules(runtime, admin, staff):
     with pytest.raises(AccessDenied):
         runtime.users.create("third", "password-3", actor=staff)
