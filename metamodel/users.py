@@ -35,13 +35,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _in_admin_group(user_id):
+    """``EXISTS``: the user (an id, or a column to correlate with) is in an admin group."""
+    return exists().where(cf_group_members.c.user_id == user_id, cf_group_members.c.group_id == cf_groups.c.id,
+                          cf_groups.c.is_admin.is_(True))
+
+
 def _actor(row, conn=None) -> Actor:
     """The user as an actor; with ``conn``, a member of an admin group counts as an administrator."""
     is_admin = bool(row["is_admin"])
     if not is_admin and conn is not None:
-        is_admin = conn.execute(select(cf_groups.c.id).join(
-            cf_group_members, cf_group_members.c.group_id == cf_groups.c.id).where(
-            cf_group_members.c.user_id == row["id"], cf_groups.c.is_admin.is_(True)).limit(1)).first() is not None
+        is_admin = bool(conn.execute(select(_in_admin_group(row["id"]))).scalar())
     return Actor(id=row["id"], username=row["username"], name=row["name"] or "",
                  is_admin=is_admin, is_active=bool(row["is_active"]))
 
@@ -50,8 +54,7 @@ def _actor(row, conn=None) -> Actor:
 _TOKEN_USER = select(
     cf_tokens.c.id.label("token_id"), cf_tokens.c.revoked_at, cf_tokens.c.last_used_at,
     cf_users.c.id, cf_users.c.username, cf_users.c.name, cf_users.c.is_admin, cf_users.c.is_active,
-    exists().where(cf_group_members.c.user_id == cf_users.c.id, cf_group_members.c.group_id == cf_groups.c.id,
-                   cf_groups.c.is_admin.is_(True)).label("group_admin"),
+    _in_admin_group(cf_users.c.id).label("group_admin"),
 ).join(cf_users, cf_users.c.id == cf_tokens.c.user_id)
 
 
