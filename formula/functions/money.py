@@ -15,7 +15,8 @@ from .. import errors as E
 from .. import ops
 from ..errors import FormulaError
 from ..types import NUMBER, TEXT, Money, money_type
-from .registry import ArgTypeError, FunctionRegistry, FunctionSpec, Param, TypeCall
+from ..words import WordsError, amount_words
+from .registry import NUMERIC, ArgTypeError, FunctionRegistry, FunctionSpec, Param, TypeCall
 
 
 def _convert(ctx, amount, currency, on=None):
@@ -50,6 +51,21 @@ def _convert_type(call: TypeCall):
     return money_type(_currency_literal(call, 1), None)
 
 
+def _words(amount, language=None, currency=None):
+    if amount is None:
+        return None
+    if isinstance(amount, Money):
+        value, code = amount.amount, (ops.text(currency) or amount.currency)
+    else:
+        value, code = ops.to_number(amount), ops.text(currency)
+    if not code:
+        raise FormulaError(E.RUNTIME, "words() needs a currency: money, or a currency code as the third argument")
+    try:
+        return amount_words(value, code, ops.text(language) or "en")
+    except WordsError as exc:
+        raise FormulaError(E.RUNTIME, str(exc)) from None
+
+
 def _money(amount, currency):
     return Money(ops.num(amount), ops.text(currency).upper())
 
@@ -80,6 +96,16 @@ SPECS = [
         examples=(('convert(price, "USD")', Money(Decimal("110.0000"), "USD")),
                   ('round(convert(price, "USD", on=date(2026, 1, 1)), 2)',
                    Money(Decimal("108.00"), "USD")))),
+    FunctionSpec(
+        name="words", params=(Param("amount", NUMERIC), Param("language", ("TEXT",), optional=True, default='"en"'),
+                              Param("currency", ("TEXT",), optional=True)),
+        returns=TEXT, impl=_words, can_fail=True, category="money",
+        description="The amount in words with its currency and the cents in digits, as on an invoice. "
+                    "Languages: en, ru, uk, ro, hy; currencies: RUB, UAH, EUR, USD, MDL, RON, AMD. "
+                    "A plain number needs the currency as the third argument.",
+        examples=(('words(money(1200.50, "RUB"), "ru")', "Одна тысяча двести рублей 50 копеек"),
+                  ('words(21, "ro", "MDL")', "Douăzeci și unu de lei 00 bani"),
+                  ('words(money(1001, "USD"))', "One thousand and one dollars and 00 cents"))),
     FunctionSpec(
         name="money", params=(Param("amount", ("NUMBER",)), Param("currency", ("TEXT",))),
         returns=_money_type, impl=_money, sql=_sql_money, category="money",

@@ -44,14 +44,20 @@ class RecordService:
         self.side_count = SideCounter(engine)  # a list's total beside its page
 
     # --- reading --------------------------------------------------------------------
-    def get(self, actor: Actor, table_name: str, record_id: int, trashed: bool = False) -> dict:
+    def get(self, actor: Actor, table_name: str, record_id: int, trashed: bool = False,
+            action: str = "read") -> dict:
+        """One record's readable fields; ``action="print"`` also needs the print right (and
+        the record within its row scope), checked here like read."""
         with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             snap, table = self._table(conn, table_name)
             view = self.access.view(actor, snap, conn)
             view.check(table, "read")
             sql = snap.sql_table(table)
-            row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table),
-                                                 *view.where(table, sql))).mappings().first()
+            scope = view.where(table, sql)
+            if action != "read":
+                view.check(table, action)
+                scope += view.where(table, sql, action)
+            row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table), *scope)).mappings().first()
             if row is None or (row["deleted_at"] is not None) != trashed:
                 raise RecordNotFound(table.api_name, record_id)
             return RecordReader(self.registry, snap, view.readable, view.scope).to_json(conn, table, [row])[0]

@@ -215,3 +215,74 @@ cf_login_attempts = Table(
     Column("first_at", UtcDateTime, nullable=False),
     Column("locked_until", UtcDateTime, nullable=True),
 )
+
+# --- documents: print templates, their versions, printed copies, print jobs (0007) --------
+cf_templates = Table(  # a print template of one table: HTML+Jinja text or an uploaded DOCX
+    "cf_templates", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(10), nullable=False),          # "html" | "docx"
+    Column("body", Text, nullable=True),                 # the HTML template (kind html)
+    Column("docx_sha256", String(64), nullable=True),    # the DOCX in the file store (kind docx)
+    Column("docx_name", String(255), nullable=True),
+    Column("settings", JSON, nullable=False),            # paper, file name, language, email, groups, keep_copy
+    Column("description", Text, nullable=True),
+    Column("package", String(64), nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", Integer, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", Integer, nullable=True),
+    Column("deleted_at", UtcDateTime, nullable=True),
+    Index("ix_cf_templates_table", "table_id"),
+)
+
+cf_template_versions = Table(  # every saved state of a template: who, when, what
+    "cf_template_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("template_id", Integer, ForeignKey("cf_templates.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", Integer, nullable=True),
+    UniqueConstraint("template_id", "version", name="uq_cf_template_versions"),
+)
+
+cf_documents = Table(  # generated documents kept with their record (printed copies, emails)
+    "cf_documents", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_id", Integer, nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("template_id", Integer, nullable=True),
+    Column("template_name", String(200), nullable=False),
+    Column("format", String(10), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("reads", JSON, nullable=False),               # records and fields the document shows
+    Column("sent_to", String(254), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", Integer, nullable=True),
+    Index("ix_cf_documents_record", "table_id", "record_id"),
+)
+
+cf_print_jobs = Table(  # a batch print run: progress readable by any app process
+    "cf_print_jobs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("table_id", Integer, nullable=False),
+    Column("template_id", Integer, nullable=False),
+    Column("format", String(10), nullable=False),
+    Column("query", JSON, nullable=False),
+    Column("state", String(20), nullable=False),         # queued, running, done, failed
+    Column("total", Integer, nullable=True),
+    Column("done", Integer, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("file_sha256", String(64), nullable=True),
+    Column("file_name", String(255), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Index("ix_cf_print_jobs_user", "user_id"),
+)

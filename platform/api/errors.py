@@ -37,6 +37,7 @@ STATUS: dict[str, int] = {
     "RECORD_NOT_FOUND": 404,
     "GROUP_NOT_FOUND": 404,
     "REPORT_NOT_FOUND": 404,
+    "TEMPLATE_NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     # conflicts with the current state
     "STALE_VERSION": 409,
@@ -57,6 +58,12 @@ STATUS: dict[str, int] = {
     "PACKAGE_INVALID": 422,
     "PACKAGE_CHANGES_REFUSED": 422,
     "DEMO_DATA_INVALID": 422,
+    # print templates and documents
+    "TEMPLATE_INVALID": 422,
+    "TEMPLATE_UNSAFE": 422,
+    "TEMPLATE_LIMIT": 422,
+    "TEMPLATE_RENDER_FAILED": 422,
+    "DOCX_INVALID": 422,
     # installation state (raised by the command line, mapped for completeness)
     "NOT_INITIALISED": 409,
     "ALREADY_INITIALISED": 409,

@@ -24,7 +24,7 @@ from cardfile.metamodel.fieldtypes.registry import FieldTypeRegistry
 from cardfile.metamodel.model import FieldDef, TableDef
 from cardfile.platform.app.factory import get_runtime
 
-from . import admin_routes, export_routes, formula_routes, import_routes, layout_routes, report_routes
+from . import admin_routes, document_routes, export_routes, formula_routes, import_routes, layout_routes, report_routes
 from .auth import current_actor
 from .schemas import (
     FieldChangeQuery, FieldChanges, FieldSpec, PurgeQuery, RecordListQuery, TableChanges, TableSpec,
@@ -89,6 +89,7 @@ def build_spec(snap: Snapshot, registry: FieldTypeRegistry) -> APISpec:
     report_routes.openapi_paths(spec)
     export_routes.openapi_paths(spec)
     import_routes.openapi_paths(spec)
+    document_routes.openapi_paths(spec)
     _account_paths(spec)
     names = SchemaNames()
     for table in snap.live_tables(include_children=True):

@@ -13,7 +13,7 @@ from .auth import authenticate
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 #: Endpoints whose bodies are file uploads (bounded by the upload limit, not the JSON one).
-UPLOAD_ENDPOINTS = {"api.upload_file"}
+UPLOAD_ENDPOINTS = {"api.upload_file", "api.upload_template_docx"}
 
 
 @bp.before_request
@@ -27,4 +27,4 @@ def _before():
 # The route modules attach their views to ``bp``.
 from . import files, formula_routes, layout_routes, openapi, record_routes, schema_routes, tokens  # noqa: E402,F401
 from . import export_routes, import_routes, report_routes  # noqa: E402,F401
-from . import admin_routes  # noqa: E402,F401
+from . import admin_routes, document_routes  # noqa: E402,F401
