@@ -73,6 +73,16 @@ cf_tokens = Table(
     Column("revoked_at", UtcDateTime, nullable=True),
 )
 
+cf_sessions = Table(  # browser sessions: the SHA-256 of the cookie's secret; deleting a row signs it out
+    "cf_sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("cf_users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("source", String(100), nullable=True),
+    Index("ix_cf_sessions_user", "user_id"),
+)
+
 cf_audit = Table(
     "cf_audit", metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
@@ -101,6 +111,16 @@ cf_files = Table(
     Column("size", BigInteger, nullable=False),
     Column("content_type", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+cf_file_uploads = Table(  # who uploaded a file: the uploader reads it until a record holds it
+    "cf_file_uploads", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), ForeignKey("cf_files.sha256"), nullable=False),
+    Column("uploader_id", Integer, ForeignKey("cf_users.id"), nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    Column("attached_at", UtcDateTime, nullable=True),
+    Index("ix_cf_file_uploads_file", "sha256", "uploader_id"),
 )
 
 cf_reports = Table(
