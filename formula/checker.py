@@ -17,6 +17,8 @@
 * **types**: operators and comparisons (``optypes``), branches of IF/``… if … else …``.
 * **constants**: operations on literals are computed here, so ``9**9**9`` or
   ``"a" * 10**9`` fail at definition time with ``FORMULA_LIMIT``.
+* **size**: a text that could grow past :data:`size.MAX_TEXT_SIZE` characters (nested
+  ``replace``, repetition, concatenation) is ``FORMULA_TOO_LARGE`` (:mod:`size`).
 
 Every error carries its position and the field key; all are raised together as
 :class:`FormulaErrors`.
@@ -38,6 +40,7 @@ from .nodes import BinOp, BoolOp, Call, Compare, IfExp, ListNode, Literal, Node,
 from .optypes import OpTypeError, binop, check_truthy, compare_kind, unary
 from .parser import Parsed, parse
 from .schema import FieldInfo, Schema, TableInfo
+from .size import oversized
 from .types import (ANY, BOOL, ERROR, LIST, NUMBER, RECORD, TEXT, FormulaType, accepts, money_type,
                     type_of_value, unify)
 
@@ -133,6 +136,10 @@ def check(
     if expected is not None and not checker.errors and not accepts(expected, result):
         checker.error(E.TYPE, f"the formula gives {result}, but {expected} is expected",
                       parsed.tree.span)
+    if not checker.errors:
+        found = oversized(parsed.tree, checker.constants)
+        if found is not None:
+            checker.error(E.TOO_LARGE, found.message(), found.span)
     if checker.errors:
         raise FormulaErrors(checker.errors)
     return CompiledFormula(
