@@ -32,6 +32,7 @@ class Settings:
     secret_key: str | None = None
     max_upload_bytes: int = 25 * 1024 * 1024
     max_json_bytes: int = 2 * 1024 * 1024
+    query_timeout: float | None = 10.0  # seconds a read statement may run (None: no limit)
     extra: dict = dc_field(default_factory=dict)
 
     @property
@@ -61,7 +62,8 @@ class Runtime:
 def build_runtime(settings: Settings, registry: FieldTypeRegistry | None = None,
                   access: Access | None = None, migrate: bool = True) -> Runtime:
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.url, schema=settings.db_schema)
+    engine = make_engine(settings.url, schema=settings.db_schema,
+                         query_timeout=settings.query_timeout)
     if migrate:
         with engine.begin() as conn:
             migrations.upgrade(conn)

@@ -8,6 +8,7 @@
 | ``CARDFILE_SECRET_KEY`` | session signing key | generated once into the data dir |
 | ``CARDFILE_MAX_UPLOAD_MB`` | largest accepted file upload | 25 |
 | ``CARDFILE_MAX_JSON_KB`` | largest accepted JSON request body | 2048 |
+| ``CARDFILE_QUERY_TIMEOUT`` | seconds a read query may run before it is stopped (0: no limit) | 10 |
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from cardfile.metamodel.runtime import Settings
 
 ENV_VARS = ("CARDFILE_DATA_DIR", "CARDFILE_DATABASE_URL", "CARDFILE_DB_SCHEMA", "CARDFILE_SECRET_KEY",
-            "CARDFILE_MAX_UPLOAD_MB", "CARDFILE_MAX_JSON_KB")
+            "CARDFILE_MAX_UPLOAD_MB", "CARDFILE_MAX_JSON_KB", "CARDFILE_QUERY_TIMEOUT")
 
 
 def load_settings(overrides: dict | None = None, environ=None) -> Settings:
@@ -31,6 +32,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         "secret_key": env.get("CARDFILE_SECRET_KEY") or None,
         "max_upload_bytes": int(float(env.get("CARDFILE_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
         "max_json_bytes": int(float(env.get("CARDFILE_MAX_JSON_KB", "2048")) * 1024),
+        "query_timeout": float(env.get("CARDFILE_QUERY_TIMEOUT", "10")) or None,
     }
     values.update(overrides or {})
     values["data_dir"] = Path(values["data_dir"])

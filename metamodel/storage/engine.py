@@ -5,6 +5,8 @@ the busy timeout instead of failing half-way (counters and optimistic locking re
 a connection marked ``cf_readonly`` starts a plain deferred transaction. Sorts use two
 helper threads (``PRAGMA threads``: large GROUP BY and ORDER BY sort in parallel).
 ``bulk_cache(conn)`` gives one connection a larger page cache while a bulk write runs.
+With ``query_timeout`` every statement of a read transaction runs under that time limit
+(:mod:`.time_limit`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 
+from . import time_limit
 from .sqltypes import sqlite_casefold
 
 _sqlite_function_hooks: list = []
@@ -29,16 +32,21 @@ def on_sqlite_connect(hook) -> None:
         _sqlite_function_hooks.append(hook)
 
 
-def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> Engine:
+def make_engine(url: str, *, schema: str | None = None, echo: bool = False,
+                query_timeout: float | None = None) -> Engine:
+    """The engine for ``url``; ``query_timeout`` (seconds) limits each read statement."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, echo)
-    connect_args = {}
-    if schema:
-        connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True,
-                         pool_size=10, max_overflow=20)
+        engine = _sqlite_engine(url, echo)
+    else:
+        connect_args = {}
+        if schema:
+            connect_args["options"] = f"-csearch_path={schema}"
+        engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True,
+                               pool_size=10, max_overflow=20)
+    time_limit.install(engine, query_timeout)
+    return engine
 
 
 def in_memory(url: str | URL) -> bool:

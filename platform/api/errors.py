@@ -45,7 +45,7 @@ STATUS: dict[str, int] = {
     "IMPORT_NOT_REVERTIBLE": 409,
     # too many failed sign-ins: locked out for a while
     "TOO_MANY_ATTEMPTS": 429,
-    # size limits
+    # size and time limits
     "REQUEST_TOO_LARGE": 413,
     "FILE_TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,
@@ -71,6 +71,8 @@ STATUS: dict[str, int] = {
     "IMPORT_MAPPING_INVALID": 422,
     "IMPORT_FAILED": 422,
     **{code: 422 for code in FORMULA_CODES},
+    # a read query ran past CARDFILE_QUERY_TIMEOUT and was stopped
+    "QUERY_TOO_EXPENSIVE": 422,
     # faults on our side
     "ERROR": 500,
     "DUPLICATE_FIELD_TYPE": 500,
