@@ -16,6 +16,7 @@ from cardfile.metamodel.records.query import ListQuery
 from cardfile.platform.app.factory import get_runtime
 
 from .formatting import format_timestamp, format_value
+from .inputs import LOCALE_TYPES, date_placeholder, edit_text, locale
 from .views import bp, layouts
 
 RELATED_ROWS = 10
@@ -40,8 +41,12 @@ def widget_of(registry, snap, f, value) -> dict:
                         for c in f.opt("choices", [])]
     if f.type == "money":
         w["currency"] = f.opt("currency", "EUR")
-    if f.type in ("decimal", "percent", "money"):
-        w["step"] = "any"
+    if f.type in LOCALE_TYPES:  # text typed in the user's locale, read by entry.py
+        w["edit"] = edit_text(f, value)
+        w["canonical"] = value.get("amount") if isinstance(value, dict) else value
+        w["inputmode"] = "numeric" if f.type == "integer" else "decimal"
+        if f.type == "date":
+            w["placeholder"] = date_placeholder(locale())
     if f.type == "link":
         target = snap.table_by_id(int(f.options["target_id"]))
         w["target"] = target.api_name
@@ -149,3 +154,7 @@ def record_card(table, record_id):
     rt = get_runtime()
     record = rt.records.get(g.user, table, record_id)
     return _render(table, record)
+
+
+# Saving a card from the typed texts (its routes attach to ``bp`` too).
+from . import entry  # noqa: E402,F401

@@ -3,7 +3,7 @@
 
 import { api, ApiError, el, notify, notifyAfterReload, readConfig, t } from "./app.js";
 import { evaluate, truthy, Unsupported } from "./expr.js";
-import { formatNumber, plainValue, readValue, setupLines, setupWidgetsIn } from "./widgets.js";
+import { formatNumber, markInput, plainValue, readValue, setupLines, setupWidgetsIn } from "./widgets.js";
 
 const form = document.getElementById("card-form");
 const record = readConfig("card-record");
@@ -99,6 +99,8 @@ function markDirty() {
 // --- errors -------------------------------------------------------------------------------
 function clearErrors() {
   for (const p of form.querySelectorAll(".field-error")) { p.hidden = true; p.textContent = ""; }
+  for (const p of form.querySelectorAll(".cell-error")) { p.hidden = true; p.textContent = ""; }
+  for (const c of form.querySelectorAll("td.invalid")) c.classList.remove("invalid");
   for (const f of form.querySelectorAll(".field.invalid")) f.classList.remove("invalid");
   for (const n of form.querySelectorAll("[aria-invalid]")) n.removeAttribute("aria-invalid");
   document.getElementById("form-error").hidden = true;
@@ -113,7 +115,16 @@ function showErrors(errors) {
     const text = (Array.isArray(messages) ? messages : [messages]).join("; ");
     if (!field) { other.push(`${key}: ${text}`); continue; }
     const box = field.querySelector(`#err-${CSS.escape(name)}`);
-    const suffix = key !== name ? ` (${key.slice(name.length).replace(/^\./, "")})` : "";
+    let suffix = key !== name ? ` (${key.slice(name.length).replace(/^\./, "")})` : "";
+    const line = key.match(/^[^[]+\[(\d+)\]\.(.+)$/);
+    if (line) {  // a line item's cell: marked in the grid, named in the field's message
+      const row = field.querySelectorAll(".lines tbody > tr")[Number(line[1])];
+      const cell = row?.querySelector(`td[data-cell="${CSS.escape(line[2])}"]`);
+      const input = cell?.querySelector("input, select, textarea");
+      if (input) markInput(input, text);
+      const column = field.querySelector(`.lines thead th:nth-child(${cell ? cell.cellIndex + 1 : 0})`)?.textContent.trim();
+      suffix = ` (${t("line_n", { n: Number(line[1]) + 1 })}${column ? `, ${column}` : ""})`;
+    }
     box.textContent = box.textContent ? `${box.textContent}; ${text}${suffix}` : `${text}${suffix}`;
     box.hidden = false;
     field.classList.add("invalid");
@@ -138,13 +149,13 @@ async function save(changes, version) {
   button.disabled = true;
   try {
     if (!record) {
-      const created = await api("POST", form.dataset.api, currentValues());
+      const created = await api("POST", form.dataset.save, currentValues());
       notifyAfterReload(t("created"));
       window.location.assign(`${form.dataset.cardBase}/${created.id}`);
       return;
     }
     if (!Object.keys(changes).length) { notify(t("saved"), "success"); return; }
-    await api("PATCH", `${form.dataset.api}/${record.id}`, { ...changes, version: Number(version) });
+    await api("POST", form.dataset.save, { ...changes, version: Number(version) });
     notifyAfterReload(t("saved"));
     window.location.reload();
   } catch (err) {
@@ -213,6 +224,7 @@ if (!record) {  // prefilled values of a new card count as changes
 refreshComputed();
 form.addEventListener("input", markDirty);
 form.addEventListener("change", markDirty);
+form.addEventListener("cf-value", markDirty);  // a typed number or date was read by the server
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   save(changedValues(), form.dataset.version);

@@ -1,7 +1,7 @@
 // Card widgets: reading a field's value as the API expects it, link pickers, line items
 // grids and file uploads. card.js wires them into the form.
 
-import { api, apiUrl, el, t } from "./app.js";
+import { api, ApiError, apiUrl, el, t } from "./app.js";
 import { evaluate, Unsupported } from "./expr.js";
 
 const NUMERIC = new Set(["integer", "decimal", "percent", "money"]);
@@ -16,15 +16,16 @@ export function isoToLocal(iso) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** The value of one widget (the element carrying data-col), as JSON for the API. */
+/** The value of one widget (the element carrying data-col), as the card sends it: numbers,
+ * money and dates as the text typed (the server reads them in the user's locale). */
 export function readValue(node, type) {
   if (node.tagName === "OUTPUT") return undefined; // read-only: never sent
   switch (type) {
     case "boolean": return node.checked;
-    case "integer": case "decimal": case "percent":
-      return node.value === "" ? null : node.value;
+    case "integer": case "decimal": case "percent": case "date":
+      return node.value.trim() === "" ? null : node.value.trim();
     case "money":
-      return node.value === "" ? null : { amount: node.value, currency: node.dataset.currency };
+      return node.value.trim() === "" ? null : { amount: node.value.trim(), currency: node.dataset.currency };
     case "datetime":
       return node.value === "" ? null : new Date(node.value).toISOString().replace(".000Z", "Z");
     case "multi_choice":
@@ -40,8 +41,14 @@ export function readValue(node, type) {
   }
 }
 
-/** A plain value for expressions (numbers as numbers, links as ids). */
+/** A plain value for expressions (numbers as numbers, links as ids); typed numbers and
+ * dates count as the server last read them (data-value). */
 export function plainValue(node, type) {
+  if (node.classList?.contains("locale-input")) {
+    const canonical = node.dataset.value;
+    if (!canonical) return null;
+    return NUMERIC.has(type) ? Number(canonical) : canonical;
+  }
   const v = readValue(node, type);
   if (v === null || v === undefined) return null;
   if (type === "money") return Number(v.amount);
@@ -126,6 +133,7 @@ export function setupLines(container, onChange) {
   });
   container.addEventListener("input", () => { recompute(); });
   container.addEventListener("change", () => { recompute(); });
+  container.addEventListener("cf-value", () => { recompute(); onChange(); });
   recompute();
   return recompute;
 }
@@ -248,8 +256,101 @@ function paintSwatch(select) {
   if (swatch) { swatch.style.background = color || "transparent"; swatch.hidden = !color; }
 }
 
+// --- numbers, money and dates typed in the user's locale ---------------------------------
+/** The name the server knows an input by: "price", or "lines.price" for a grid cell. */
+function inputName(node) {
+  const lines = node.closest(".lines[data-col]");
+  return lines ? `${lines.dataset.col}.${node.dataset.col}` : node.dataset.col;
+}
+
+/** Show (or clear, with an empty message) a problem on one input: in its field's error line,
+ * or, in a grid, under the cell. */
+export function markInput(node, message) {
+  const cell = node.closest("td[data-cell]");
+  const field = cell ? null : node.closest(".field[data-field]");
+  let box = field ? field.querySelector(":scope > .field-error") : cell?.querySelector(".cell-error");
+  if (!box && cell && message) {
+    box = el("span", { class: "cell-error", id: `ce-${Math.random().toString(36).slice(2)}`, role: "alert" });
+    cell.append(box);
+  }
+  if (message) {
+    node.setAttribute("aria-invalid", "true");
+    if (box) { box.textContent = message; box.hidden = false; node.setAttribute("aria-describedby", box.id); }
+    field?.classList.add("invalid");
+    cell?.classList.add("invalid");
+  } else {
+    node.removeAttribute("aria-invalid");
+    if (box) { box.textContent = ""; box.hidden = true; }
+    field?.classList.remove("invalid");
+    cell?.classList.remove("invalid");
+    const form = node.closest("form");
+    const banner = document.getElementById("form-error");
+    if (form && banner && !form.querySelector('[aria-invalid="true"]')) banner.hidden = true;  // all fixed
+  }
+}
+
+/** The server reads what is typed: while typing (after a pause) only the value that
+ * formulas see is updated; on leaving the input, it shows what was understood (12,5 ->
+ * 12,50) or keeps the text with a message saying what is wrong. A "cf-value" event tells
+ * the card and the grid that the value changed. */
+export function setupLocaleInput(node, onChange) {
+  const form = node.closest("form[data-read-input]");
+  if (!form) return;
+  let asked = null;
+  let timer = null;
+  let controller = null;
+  const settle = (value) => {
+    const next = value === null || value === undefined ? "" : String(typeof value === "object" ? value.amount : value);
+    if (next === node.dataset.value) return;
+    node.dataset.value = next;
+    node.dispatchEvent(new Event("cf-value", { bubbles: true }));
+  };
+  const read = async (final) => {
+    clearTimeout(timer);
+    const text = node.value.trim();
+    if (final && text === asked) return;
+    if (!text) { asked = text; settle(null); markInput(node, ""); return; }
+    controller?.abort();
+    controller = new AbortController();
+    try {
+      const answer = await api("POST", form.dataset.readInput,
+        { field: inputName(node), text, currency: node.dataset.currency }, { signal: controller.signal });
+      if (node.value.trim() !== text) return;  // typed on meanwhile: the next event asks again
+      settle(answer.value);
+      if (final) { node.value = answer.text; asked = answer.text; markInput(node, ""); }
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      if (!(err instanceof ApiError)) throw err;
+      settle(null);
+      if (final) {
+        asked = text;
+        const messages = Object.values(err.details.fields || {}).flat();
+        markInput(node, messages[0] || err.message);
+      }
+    }
+  };
+  node.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => read(false), 250); });
+  node.addEventListener("change", () => read(true));
+  const picker = node.parentElement.querySelector(".date-picker");
+  const button = node.parentElement.querySelector(".pick-date");
+  if (picker && button) {
+    button.addEventListener("click", () => {
+      picker.value = /^\d{4}-\d{2}-\d{2}$/.test(node.dataset.value || "") ? node.dataset.value : "";
+      try { picker.showPicker(); } catch { picker.focus(); }
+    });
+    picker.addEventListener("change", () => {
+      if (!picker.value) return;
+      node.value = picker.value;  // ISO: the server answers with the date in the user's format
+      read(true);
+      node.focus();
+    });
+  }
+  return onChange;
+}
+
 /** Wire every widget inside ``root`` (a card, or a new line of a grid). */
 export function setupWidgetsIn(root, onChange) {
+  for (const node of root.querySelectorAll("input.locale-input")) setupLocaleInput(node, onChange);
   for (const node of root.querySelectorAll('input[type="datetime-local"][data-iso]')) node.value = isoToLocal(node.dataset.iso);
   for (const picker of root.querySelectorAll(".link-picker")) setupLinkPicker(picker, onChange);
   for (const box of root.querySelectorAll(".file-input")) setupFileInput(box, onChange);
