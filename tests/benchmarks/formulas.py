@@ -10,6 +10,8 @@ Prints, per database:
 * p50/p95 of updating one line of an invoice with ``--lines`` lines whose client has
   ``--invoices`` invoices: the line amount → invoice total → client balance (target p95 ≤ 20 ms);
 * p50/p95 of a ``where=`` list request over the rows returning 50 records (target ≤ 30 ms);
+* p50/p95 of refusing the 229-character nested ``replace()`` filter of issue 13 with
+  FORMULA_TOO_LARGE, as a list request over the rows (target ≤ 100 ms);
 
 and once: evaluations per second of a parsed expression against
 ``simpleeval.simple_eval(source)`` each time, and their ratio.
@@ -171,6 +173,29 @@ def bench_evaluation(rt, admin) -> None:
           f"ratio {ours / theirs:.1f}×")
 
 
+NESTED = "replace(" * 8 + "label" + ', "a", "aaaaaaaaaa")' * 7 + ',"a","aaaaaaaaaa")' + '>""'
+
+
+def bench_refusal(rt, admin) -> None:
+    from cardfile.metamodel.errors import CardfileError
+
+    samples = []
+    for _ in range(200):
+        query = ListQuery(per_page=50)
+        query.where = where_filter(NESTED, rt.registry, me=admin)
+        t0 = time.perf_counter()
+        try:
+            rt.records.list(admin, "items", query)
+        except CardfileError as exc:
+            assert exc.code == "FORMULA_TOO_LARGE", exc
+        else:
+            raise AssertionError("the nested replace() filter was not refused")
+        samples.append(time.perf_counter() - t0)
+    p50, p95 = percentiles(samples)
+    print(f"  refuse the nested replace() filter ({len(NESTED)} characters): p50 {p50:.1f} ms, "
+          f"p95 {p95:.1f} ms (target ≤ 100 ms)")
+
+
 def run(db: str, args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         schema = None
@@ -185,6 +210,7 @@ def run(db: str, args) -> None:
             admin = rt.users.create("admin", "admin-password", is_admin=True, bootstrap=True)
             print(f"{db}:")
             bench_columns(rt, admin, args.rows)
+            bench_refusal(rt, admin)
             bench_propagation(rt, admin, args.invoices, args.lines)
             if db == args.databases[0]:
                 bench_evaluation(rt, admin)
