@@ -74,6 +74,19 @@ class TableInfo(Protocol):
 
 
 @runtime_checkable
+class ReachTableInfo(TableInfo, Protocol):
+    """A ``TableInfo`` that limits the rows a path may reach (optional).
+
+    ``sql_reach(alias)`` is a condition on ``alias`` (an alias of ``sql_table()``) that a
+    linked record or a collection element must meet, or None for every row. Request-time
+    expressions (filters, ``where=``) get it from the reader's row rules; a link to a record
+    outside it reads as empty and aggregates skip such elements.
+    """
+
+    def sql_reach(self, alias: "sqlalchemy.FromClause") -> "ColumnElement | None": ...
+
+
+@runtime_checkable
 class Schema(Protocol):
     def table(self, name: str) -> TableInfo | None: ...
 

@@ -11,6 +11,9 @@ evaluate` gives for that record:
   in the trash reads as empty);
 * aggregates as correlated subqueries over the collection's live elements
   (``sql_back(element) = owner id``, ``deleted_at IS NULL``, plus ``where=``);
+* every table a path walks into adds its ``sql_reach(alias)`` condition when the schema
+  has one (:class:`~cardfile.formula.schema.ReachTableInfo`): a request-time expression
+  sees only the linked records its reader may read, and the rest as empty;
 * functions through their ``sql`` compilers; a function without one, or a construct
   SQL cannot express the same way, raises ``FormulaError(code="FORMULA_NOT_SQL")`` and
   the caller uses the Python path.
@@ -284,7 +287,7 @@ class _SqlCompiler:
             table = self.schema.table(step.info.target or step.info.type.table)
             target = table.sql_table().alias()
             conditions += [target.c.id == step.info.sql_link(current),
-                           target.c.deleted_at.is_(None)]
+                           target.c.deleted_at.is_(None), *_reach(table, target)]
             created.append(target)
             current = target
         return current, conditions, created
@@ -605,7 +608,8 @@ class _SqlCompiler:
         table = self.schema.table(collection.info.target or collection.info.type.table)
         element = table.sql_table().alias()
         self.bound[binding.index] = element
-        conditions = [collection.info.sql_back(element) == owner, element.c.deleted_at.is_(None)]
+        conditions = [collection.info.sql_back(element) == owner, element.c.deleted_at.is_(None),
+                      *_reach(table, element)]
         value = self.compile(node.args[0])
         where = node.kwargs.get("where")
         if where is not None:
@@ -616,6 +620,14 @@ class _SqlCompiler:
             return query.correlate_except(element).scalar_subquery()
 
         return node.spec.sql(SqlCall(self, node, subquery), value)
+
+
+def _reach(table, alias) -> list:
+    """The reader's row rule on a table a path walks into (``ReachTableInfo.sql_reach``):
+    a linked record outside it reads as an empty link, a collection counts only rows in it."""
+    reach = getattr(table, "sql_reach", None)
+    clause = reach(alias) if reach is not None else None
+    return [] if clause is None else [clause]
 
 
 _OPERATORS = {

@@ -148,12 +148,25 @@ class TableView:
     def sql_table(self) -> sa.Table:
         return self.schema.snap.sql_table(self.table)
 
+    def sql_reach(self, alias: sa.FromClause):
+        """The reader's row rule on ``alias`` (None: every row, or no reader)."""
+        reach = self.schema.reach
+        return None if reach is None else reach(self.table, alias)
+
 
 class FormulaSchema:
-    """The snapshot as a formula ``Schema``; ``override`` swaps in a field being defined."""
+    """The snapshot as a formula ``Schema``.
 
-    def __init__(self, snap: Snapshot, registry: FieldTypeRegistry, dialect: str):
+    ``reach(table, alias)``, when given, is the reader's row rule (``ActorView.scope``): the
+    schema of a request-time expression (``where=``, filters) is built over the reader's
+    snapshot (hidden fields and unreadable tables have no names) with their row rules, so a
+    path into another table sees only what the reader may read. Stored formulas are built
+    without it: they compute over all data.
+    """
+
+    def __init__(self, snap: Snapshot, registry: FieldTypeRegistry, dialect: str, reach=None):
         self.snap = snap
+        self.reach = reach
         self.registry = registry
         self.dialect = dialect
         self._views: dict[str, TableView] = {}

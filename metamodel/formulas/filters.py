@@ -1,7 +1,10 @@
 """The expression language as a list filter (``where=``) and as a checker for the designer.
 
 ``where_filter(source, me)`` gives what ``ListQuery.where`` accepts: a callable the record
-service calls with (snapshot, table, SQL table) inside its read transaction. The
+service calls with (the reader's snapshot, table, SQL table, the reader's row rule) inside
+its read transaction. Names resolve only among fields the reader may read, and a path into
+another table (a link, a back-link aggregate) sees only the rows the reader may read there:
+a linked record outside them is an empty link. The
 expression is checked against the table (it must give yes/no) and compiled to SQL by
 ``to_where``, so a filter over a million rows never loads them into Python, and a
 comparison of a field with a constant (``qty == 7``) uses the field's index if it has one. An expression SQL cannot express
@@ -37,12 +40,12 @@ MAX_WHERE = 2000
 def where_filter(source: str, registry: FieldTypeRegistry, me: Any = None):
     """A ``ListQuery.where`` callable for the expression ``source``."""
 
-    def build(snap: Snapshot, table: TableDef, sql):
-        return PerDialect({dialect: _compile(snap, table, sql, dialect)
+    def build(snap: Snapshot, table: TableDef, sql, reach=None):
+        return PerDialect({dialect: _compile(snap, table, sql, dialect, reach)
                            for dialect in ("sqlite", "postgresql")})
 
-    def _compile(snap: Snapshot, table: TableDef, sql, dialect: str):
-        schema = FormulaSchema(snap, registry, dialect)
+    def _compile(snap: Snapshot, table: TableDef, sql, dialect: str, reach):
+        schema = FormulaSchema(snap, registry, dialect, reach=reach)
         try:
             if len(source) > MAX_WHERE:
                 raise FormulaError(E.LIMIT, f"a filter has at most {MAX_WHERE} characters")
@@ -80,7 +83,8 @@ class PerDialect(ColumnElement):
 @compiles(PerDialect)
 def _compile_per_dialect(element, compiler, **kw):
     chosen = element.by_dialect.get(compiler.dialect.name, element.by_dialect["postgresql"])
-    return compiler.process(chosen, **kw)
+    # always parenthesised: ``a OR b`` must not bind looser than the AND of the row rule
+    return "(" + compiler.process(chosen, **kw) + ")"
 
 
 def check_expression(snap: Snapshot, registry: FieldTypeRegistry, table: TableDef,

@@ -79,11 +79,15 @@ class _Resolved:
 
 
 class _Joins:
-    """Resolves paths against readable fields, adding one outer join per distinct hop."""
+    """Resolves paths against readable fields, adding one outer join per distinct hop.
 
-    def __init__(self, snap: Snapshot, registry, table: TableDef, sql, readable):
+    A hop joins only live linked records within the reader's row rule (``row_clause``): one
+    outside it groups, measures and filters as an empty link."""
+
+    def __init__(self, snap: Snapshot, registry, table: TableDef, sql, readable, row_clause=None):
         self.snap, self.registry, self.table, self.sql = snap, registry, table, sql
         self.readable = readable
+        self.row_clause = row_clause
         self.joins: dict[str, Any] = {}
         self.from_ = sql
 
@@ -123,7 +127,9 @@ class _Joins:
         if alias is None:
             alias = self.snap.sql_table(target).alias(f"j{len(self.joins) + 1}")
             self.joins[key] = alias
-            self.from_ = self.from_.outerjoin(alias, alias.c.id == sql.c[on])
+            reach = self.row_clause(target, alias) if self.row_clause is not None else None
+            self.from_ = self.from_.outerjoin(alias, and_(alias.c.id == sql.c[on], alias.c.deleted_at.is_(None),
+                                                          *([] if reach is None else [reach])))
         return target, alias, (table.label if hop == PARENT else self.field(table, hop).label)
 
     def column(self, sql, f: FieldDef):
@@ -217,21 +223,23 @@ def aggregate(service, actor, table_name: str, spec: AggregateSpec) -> Aggregate
     """``RecordService.aggregate``: read permission first, then one GROUP BY query."""
     with service.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
         snap, table = service._table(conn, table_name)
-        service.access.check_table(actor, table, "read")
+        view = service.access.view(actor, snap, conn)
+        view.check(table, "read")
 
         def readable(t: TableDef) -> dict[str, FieldDef]:
-            return {f.api_name: f for f in service.access.readable_fields(actor, t)}
+            return {f.api_name: f for f in view.readable(t)}
 
-        return run_aggregate(conn, service.registry, snap, table, spec, readable,
-                             lambda t, sql: service.access.row_clause(actor, t, sql))
+        return run_aggregate(conn, service.registry, snap, table, spec, readable, view.scope,
+                             seen=view.snapshot())
 
 
 def run_aggregate(conn, registry, snap: Snapshot, table: TableDef, spec: AggregateSpec,
-                  readable, row_clause) -> AggregateResult:
-    """``readable(table) -> {api_name: FieldDef}``; ``row_clause(table, sql)`` -> clause or None."""
+                  readable, row_clause, seen: Snapshot | None = None) -> AggregateResult:
+    """``readable(table) -> {api_name: FieldDef}``; ``row_clause(table, sql)`` -> clause or None;
+    ``seen``: the snapshot as the reader sees it (what ``where=`` and filters may name)."""
     sql = snap.sql_table(table)
     visible = dataclasses.replace(table, all_fields=list(readable(table).values()))
-    joins = _Joins(snap, registry, table, sql, readable)
+    joins = _Joins(snap, registry, table, sql, readable, row_clause)
     dialect = conn.dialect.name
     group_cols, group_info, resolved = [], [], []
     for i, g in enumerate(spec.groups):
@@ -253,7 +261,7 @@ def run_aggregate(conn, registry, snap: Snapshot, table: TableDef, spec: Aggrega
             target = snap.table_by_id(int(link.options["target_id"]))
             if rest not in readable(target):
                 raise FieldNotFound(target.api_name, rest)  # a hidden field cannot be filtered on
-    where = build_where(registry, snap, visible, sql, spec.query, scope=row_clause)
+    where = build_where(registry, seen or snap, visible, sql, spec.query, scope=row_clause)
     extra = row_clause(table, sql)
     if extra is not None:
         where.append(extra)
@@ -263,12 +271,14 @@ def run_aggregate(conn, registry, snap: Snapshot, table: TableDef, spec: Aggrega
     rows = [list(r) for r in conn.execute(stmt)]
     if len(rows) > MAX_GROUPS:
         raise BadQuery(f"More than {MAX_GROUPS} groups; group by fewer or coarser fields.", {"limit": MAX_GROUPS})
-    labels = [_labels(conn, registry, snap, r, info, [row[i] for row in rows], row_clause)
+    labels = [_labels(conn, registry, snap, r, info, [row[i] for row in rows], row_clause,
+                      lambda t: list(readable(t).values()))
               for i, (r, info) in enumerate(zip(resolved, group_info))]
     return AggregateResult(group_info, measure_info, rows, labels)
 
 
-def _labels(conn, registry, snap: Snapshot, r: _Resolved, info: dict, keys: list, row_clause=None) -> dict:
+def _labels(conn, registry, snap: Snapshot, r: _Resolved, info: dict, keys: list, row_clause=None,
+            readable=None) -> dict:
     present = {k for k in keys if k is not None}
     f = r.field
     if info["type"] == "period" or not present:
@@ -276,7 +286,7 @@ def _labels(conn, registry, snap: Snapshot, r: _Resolved, info: dict, keys: list
     if f.type == "link":
         target = snap.table_by_id(int(f.options["target_id"]))
         # a linked record outside the reader's rows is labelled by its id only
-        return RecordReader(registry, snap, scope=row_clause).display_values(conn, target, present)
+        return RecordReader(registry, snap, readable, row_clause).display_values(conn, target, present)
     if f.type == "user":
         rows = conn.execute(select(cf_users.c.id, cf_users.c.username, cf_users.c.name)
                             .where(cf_users.c.id.in_(sorted(present)))).mappings()

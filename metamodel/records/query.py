@@ -55,9 +55,9 @@ def build_where(registry: FieldTypeRegistry, snap: Snapshot, table: TableDef, sq
             continue
         clauses.append(filter_clause(registry, table, sql, name, op, value))
     if q.search:
-        clauses.append(search_clause(registry, table, sql, q.search))
-    if q.where is not None:  # a clause, or a callable (snap, table, sql) -> clause
-        clauses.append(q.where(snap, table, sql) if callable(q.where) else q.where)
+        clauses.append(search_clause(registry, table, sql, q.search, snap, scope))
+    if q.where is not None:  # a clause, or a callable (snap, table, sql, scope) -> clause
+        clauses.append(q.where(snap, table, sql, scope) if callable(q.where) else q.where)
     return clauses
 
 
@@ -86,16 +86,49 @@ def filter_clause(registry, table: TableDef, sql: Table, name: str, op: str, val
         raise BadQuery(f"Filter on {field.label!r}: {exc.message}.", {"field": name, "operator": op}) from None
 
 
-def search_clause(registry, table: TableDef, sql: Table, text: str) -> ColumnElement:
+def search_clause(registry, table: TableDef, sql: Table, text: str, snap: Snapshot | None = None,
+                  scope=None) -> ColumnElement:
+    """Quick search: the table's text fields, and the display value of each linked record
+    the reader may read (``snap`` is the reader's snapshot, ``scope`` their row rule)."""
     needle = "%" + text.strip().casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     columns = [registry.get(f.type).column(sql, f) for f in table.fields if registry.get(f.type).searchable]
     clauses = [casefold(c).like(needle, escape="\\") for c in columns]
-    if text.strip().isdigit():
+    for f in table.fields if snap is not None else ():
+        if f.type != "link":
+            continue
+        target = snap.tables.get(int(f.options["target_id"]))
+        display = shown_display(target)
+        if display is None or not registry.get(display.type).searchable:
+            continue
+        alias = snap.sql_table(target).alias(f"qs_{f.id}")
+        inner = [casefold(registry.get(display.type).column(alias, display)).like(needle, escape="\\"),
+                 alias.c.deleted_at.is_(None), *_reach(scope, target, alias)]
+        clauses.append(registry.get(f.type).column(sql, f).in_(select(alias.c.id).where(*inner)))
+    if text.strip().isdigit() and len(text.strip()) < 19:
         clauses.append(sql.c.id == int(text.strip()))
     return or_(*clauses) if clauses else sql.c.id.is_(None)
 
 
-def order_by(registry, snap: Snapshot, table: TableDef, sql: Table, sort: list[str], stmt):
+def shown_display(target: TableDef | None):
+    """The display field of ``target`` as its reader sees it (``target`` from the reader's
+    snapshot): None when the table is unreadable or its display field is hidden."""
+    if target is None or not target.live or not target.fields:
+        return None
+    if target.display_field_id:
+        f = target.field_by_id(target.display_field_id)
+        return f if f is not None and f.live else None
+    return target.fields[0]
+
+
+def _reach(scope, target: TableDef, alias) -> list:
+    clause = scope(target, alias) if scope is not None else None
+    return [] if clause is None else [clause]
+
+
+def order_by(registry, snap: Snapshot, table: TableDef, sql: Table, sort: list[str], stmt, scope=None):
+    """Sort keys; a link sorts by the linked record's display value among the records the
+    reader may read (``snap`` the reader's snapshot, ``scope`` their row rule): others sort
+    as empty."""
     keys = []
     for item in sort or []:
         desc = item.startswith("-")
@@ -111,9 +144,10 @@ def order_by(registry, snap: Snapshot, table: TableDef, sql: Table, sort: list[s
                 raise BadQuery(f"{field.label!r} ({ftype.label}) cannot be sorted.", {"field": name})
             if field.type == "link":
                 target = snap.table_by_id(int(field.options["target_id"]))
-                display = target.display_field
+                display = shown_display(target)
                 alias = snap.sql_table(target).alias(f"sort_{field.id}")
-                stmt = stmt.outerjoin(alias, alias.c.id == sql.c[names.column_name(field.id)])
+                stmt = stmt.outerjoin(alias, and_(alias.c.id == sql.c[names.column_name(field.id)],
+                                                  alias.c.deleted_at.is_(None), *_reach(scope, target, alias)))
                 expr = registry.get(display.type).sort_expression(alias, display) if display else alias.c.id
             else:
                 expr = ftype.sort_expression(sql, field)

@@ -73,7 +73,8 @@ class RecordService:
             where = build_where(self.registry, seen, seen.tables[table.id], sql, q,
                                 scope=view.scope) + view.where(table, sql)
             offset, limit = page_bounds(q)
-            stmt = order_by(self.registry, seen, seen.tables[table.id], sql, q.sort, select(sql).where(and_(*where)))
+            stmt = order_by(self.registry, seen, seen.tables[table.id], sql, q.sort,
+                            select(sql).where(and_(*where)), view.scope)
             total = self.side_count.start(sql, where)
             rows = conn.execute(stmt.offset(offset).limit(limit)).mappings().all()
             records = RecordReader(self.registry, snap, view.readable, view.scope).to_json(conn, table, rows)

@@ -59,7 +59,8 @@ def open_stream(service, actor, table_name: str, q: ListQuery, batch: int, actio
         view = service.access.view(actor, snap, conn)
         seen = view.snapshot()  # filters through links see only readable fields and rows
         where = build_where(service.registry, seen, seen.tables[table.id], sql, q, scope=view.scope)
-        stmt = order_by(service.registry, snap, visible, sql, q.sort, select(sql).where(and_(*where)))
+        stmt = order_by(service.registry, seen, seen.tables[table.id], sql, q.sort,
+                        select(sql).where(and_(*where)), view.scope)
         extra = service.access.row_clause(actor, table, sql)
         if extra is not None:
             stmt = stmt.where(extra)
@@ -67,7 +68,7 @@ def open_stream(service, actor, table_name: str, q: ListQuery, batch: int, actio
     batch = max(1, int(batch))
 
     def read() -> Iterator[list[dict]]:
-        reader = RecordReader(service.registry, snap)
+        reader = RecordReader(service.registry, snap, view.readable, view.scope)
         with service.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
             for rows in result.mappings().partitions(batch):

@@ -8,34 +8,20 @@ from decimal import Decimal
 
 import pytest
 
-from cardfile.metamodel.access import Access
-from cardfile.metamodel.runtime import build_runtime
 
 KINDS = ["retail", "wholesale", "online"]
 
 
-class HidingAccess:
-    """The runtime's own access rules, plus: the ``secret`` field of every table is hidden
-    from everyone. Wraps whatever ``Access`` the runtime built, so every other rule holds."""
-
-    def __init__(self, inner: Access):
-        self.inner = inner
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-    def readable_fields(self, actor, table):
-        return [f for f in self.inner.readable_fields(actor, table) if f.api_name != "secret"]
-
-
-def hiding_runtime(settings):
-    """A runtime whose services all ask ``HidingAccess``."""
-    rt = build_runtime(settings)
-    access = HidingAccess(rt.access)
-    rt.access = access
-    for service in (rt.records, rt.schema, rt.users, rt.files):
-        service.access = access
-    return rt
+def clerk_without_secret(rt, admin, *tables):
+    """A user of a group that may read and export ``tables`` with their ``secret`` field
+    hidden: a real access rule, as an administrator would set it up."""
+    clerk = rt.users.create("clerk", "clerk-password", actor=admin)
+    rt.groups.create(admin, "clerks")
+    rt.groups.add_member(admin, "clerks", "clerk")
+    for table in tables:
+        rt.groups.set_permission(admin, "clerks", table, {"actions": ["read", "export"],
+                                                          "fields": {"secret": "hidden"}})
+    return clerk
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from cardfile.metamodel.records.query import ListQuery
 from cardfile.reports.exports import list_csv, list_json, list_xlsx, report_csv, report_xlsx
 from cardfile.reports.pivot import run_pivot
 
-from .conftest import hiding_runtime
+from .conftest import clerk_without_secret
 
 
 def all_records(rt, actor, table, **q):
@@ -98,28 +98,25 @@ def test_report_xlsx_and_csv_match_the_pivot(sales_db, tmp_path):
     assert pivot.frame().shape == (len(pivot.rows), len(pivot.columns))
 
 
-def test_hidden_field_never_appears_in_any_export(settings, tmp_path):
-    rt = hiding_runtime(settings)
-    try:
-        admin = rt.users.create("admin", "admin-password", is_admin=True, bootstrap=True)
-        rt.schema.create_table(admin, {"label": "People", "api_name": "people", "fields": [
-            {"label": "Name", "type": "text"}, {"label": "Secret", "type": "text"}]})
-        rt.records.bulk_create(admin, "people", [{"name": f"P{i}", "secret": f"HIDDEN-{i}"} for i in range(30)])
-        outputs = [b"".join(list_csv(rt.registry, rt.records.iter_rows(admin, "people"))),
-                   b"".join(list_json(rt.records.iter_rows(admin, "people")))]
-        path = tmp_path / "p.xlsx"
-        list_xlsx(rt.registry, rt.records.iter_rows(admin, "people"), str(path))
-        outputs.append(path.read_bytes())
-        import zipfile
-        with zipfile.ZipFile(path) as z:
-            outputs += [z.read(n) for n in z.namelist()]
-        pivot = run_pivot(rt.records, admin, "people", {"rows": [{"field": "name"}], "values": [{"agg": "count"}]})
-        report_xlsx(pivot, str(tmp_path / "r.xlsx"))
-        with zipfile.ZipFile(tmp_path / "r.xlsx") as z:
-            outputs += [z.read(n) for n in z.namelist()]
-        outputs.append(b"".join(report_csv(pivot)))
-        for data in outputs:
-            assert b"HIDDEN" not in data and b"Secret" not in data
-        assert b"P29" in outputs[0]
-    finally:
-        rt.dispose()
+def test_hidden_field_never_appears_in_any_export(runtime, admin, tmp_path):
+    rt = runtime
+    rt.schema.create_table(admin, {"label": "People", "api_name": "people", "fields": [
+        {"label": "Name", "type": "text"}, {"label": "Secret", "type": "text"}]})
+    rt.records.bulk_create(admin, "people", [{"name": f"P{i}", "secret": f"HIDDEN-{i}"} for i in range(30)])
+    clerk = clerk_without_secret(rt, admin, "people")
+    outputs = [b"".join(list_csv(rt.registry, rt.records.iter_rows(clerk, "people"))),
+               b"".join(list_json(rt.records.iter_rows(clerk, "people")))]
+    path = tmp_path / "p.xlsx"
+    list_xlsx(rt.registry, rt.records.iter_rows(clerk, "people"), str(path))
+    outputs.append(path.read_bytes())
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        outputs += [z.read(n) for n in z.namelist()]
+    pivot = run_pivot(rt.records, clerk, "people", {"rows": [{"field": "name"}], "values": [{"agg": "count"}]})
+    report_xlsx(pivot, str(tmp_path / "r.xlsx"))
+    with zipfile.ZipFile(tmp_path / "r.xlsx") as z:
+        outputs += [z.read(n) for n in z.namelist()]
+    outputs.append(b"".join(report_csv(pivot)))
+    for data in outputs:
+        assert b"HIDDEN" not in data and b"Secret" not in data
+    assert b"P29" in outputs[0]
