@@ -4,7 +4,8 @@
                    required, links, unique values), collect EVERY row error, then either write
                    all of it or nothing. ``dry_run`` validates only and returns a preview of
                    the first rows as they would be stored. A written batch is journaled in
-                   ``cf_imports``: created ids (as ranges) and the previous values of updates.
+                   ``cf_imports``: created ids (as ranges) and the previous values of updates,
+                   and the table's planner statistics are refreshed (``storage.statistics``).
     revert_import  trash the created records and restore the updated ones, in one
                    transaction; refused with the list of records changed since, unless forced.
 
@@ -26,6 +27,7 @@ from ..model import TableDef
 from ..storage import names
 from ..storage.engine import bulk_cache
 from ..storage.platform_tables import cf_files, cf_imports, cf_users
+from ..storage.statistics import refresh_statistics
 from . import audit, bulk, counters
 from .output import RecordReader
 from .validate import RowParser, parse_input
@@ -101,6 +103,7 @@ def write_many(service, actor, table_name: str, rows: Iterable[tuple[int, int | 
             if writer.created_ranges:
                 service.computed.after_bulk(conn, snap, table, first_id, actor)
             report.import_id = _journal(conn, table, actor, mode, source, writer)
+            refresh_statistics(conn, writer.sql, report.created + len(writer.updated))
             report.written = True
     except _Rollback:
         pass

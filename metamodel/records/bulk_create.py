@@ -8,7 +8,8 @@ of the same load are not asked for again —, counters are filled, the rows go t
 driver in one call (``RowInserter``); at the end one audit entry is written for each run
 of consecutive new ids (one for the whole load on SQLite, where the load holds the write
 lock). A batch with a problem stops the writing, but the remaining rows are still
-validated, so the error lists every bad row (up to a limit).
+validated, so the error lists every bad row (up to a limit). Last, the table's planner
+statistics are refreshed (``storage.statistics``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ValidationFailed
 from ..storage.platform_tables import cf_files, cf_users
+from ..storage.statistics import refresh_statistics
 from . import audit, bulk, counters
 from .validate import RowParser
 
@@ -71,6 +73,7 @@ class BulkCreate:
         audit.record_created(self.conn, self.table.id, self.runs, self.view.actor.id, {}, self.now)
         indexes.restore()  # before computed fields, which may look rows up by them
         self.service.computed.after_bulk(self.conn, self.snap, self.table, first_id, self.view.actor)
+        refresh_statistics(self.conn, self.sql, inserted)  # the next list plans with the new rows
         return inserted
 
     def _batch(self, batch: list, n: int) -> int:
