@@ -19,6 +19,7 @@ import datetime as dt
 from sqlalchemy import delete, insert, or_, select, update
 
 from cardfile.metamodel.errors import AccessDenied, InvalidDefinition, NotFound
+from cardfile.metamodel.ids import as_id
 from cardfile.metamodel.storage.platform_tables import cf_reports
 
 from .definition import validate_definition
@@ -60,15 +61,31 @@ class ReportService:
             stmt = stmt.where(cf_reports.c.table_name == table)
         with self.rt.engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
-        snap = self.rt.schema.snapshot()
-        visible = []
-        for row in rows:
-            try:
-                self.rt.access.check_table(actor, snap.table(row["table_name"]), "read")
-            except (AccessDenied, NotFound):
-                continue
-            visible.append(describe(row))
-        return visible
+        view = self.rt.access.view(actor)
+        return [describe(row) for row in rows if self._usable(view, row)]
+
+    def _usable(self, view, row) -> bool:
+        """Whether the reader may see this saved report at all: its table is readable and every
+        field it names (groupings, values, filters, ``where``) is one they may read. A report
+        of others naming a hidden field is not shown: its definition would reveal the name."""
+        try:
+            table = view.snap.table(row["table_name"])
+            view.check(table, "read")
+        except (AccessDenied, NotFound):
+            return False
+        if view.admin or row["owner_id"] == view.actor.id:
+            return True
+        seen = view.snapshot()
+        doc = row["definition"] or {}
+        paths = [g.get("field") for g in (doc.get("rows") or []) + (doc.get("columns") or [])]
+        paths += [v.get("field") for v in doc.get("values") or []] + [v.get("weight") for v in doc.get("values") or []]
+        paths += [f.get("field") for f in doc.get("filter") or []]
+        if not all(_readable_path(seen, seen.tables[table.id], p) for p in paths if p and p != "*"):
+            return False
+        if doc.get("where"):
+            from cardfile.metamodel.formulas.filters import check_expression
+            return check_expression(seen, self.rt.registry, seen.tables[table.id], doc["where"])["ok"]
+        return True
 
     def get(self, actor, report_id) -> dict:
         return describe(self._row(actor, report_id))
@@ -170,10 +187,9 @@ class ReportService:
     # --- internals ------------------------------------------------------------------
     def _row(self, actor, report_id, write: bool = False):
         actor = self.rt.access.require_active(actor)
-        try:
-            key = int(report_id)
-        except (TypeError, ValueError):
-            raise ReportNotFound(report_id) from None
+        key = as_id(report_id)
+        if key is None:
+            raise ReportNotFound(report_id)
         with self.rt.engine.connect() as conn:
             row = conn.execute(select(cf_reports).where(cf_reports.c.id == key)).mappings().first()
         if row is None:
@@ -181,6 +197,8 @@ class ReportService:
         mine = row["owner_id"] == actor.id or actor.is_admin
         if not mine and not row["shared"]:
             raise ReportNotFound(report_id)
+        if not mine and not self._usable(self.rt.access.view(actor), row):
+            raise ReportNotFound(report_id)  # its table or a field it names is out of sight
         if write and not mine:
             raise AccessDenied("Only the report's owner or an administrator may change it.", {"report": key})
         return row
@@ -207,3 +225,20 @@ def _path_field(snap, table, path: str):
     if link is None or link.type != "link":
         return None
     return snap.table_by_id(int(link.options["target_id"])).field(name)
+
+
+def _readable_path(seen, table, path: str) -> bool:
+    """``field``, ``link.field`` or ``parent.field`` resolves among the reader's fields."""
+    first, _, rest = str(path).partition(".")
+    if first == "parent" and table.is_child:
+        target = seen.parent_of(table)[0]
+    else:
+        f = table.field(first)
+        if f is None:
+            return False
+        if not rest:
+            return True
+        if f.type != "link":
+            return False
+        target = seen.tables.get(int(f.options["target_id"]))
+    return target is not None and (not rest or target.field(rest.split(".")[0]) is not None)

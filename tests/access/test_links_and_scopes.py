@@ -139,3 +139,24 @@ def test_the_formula_check_knows_no_hidden_names(world, readers):
     assert not r.get_json()["ok"] and "tax_id" not in body
     r = api["carl"].post("/tables/contacts/formula/check", json={"expression": "client.name"})
     assert r.get_json()["ok"]
+
+
+def test_shared_reports_naming_what_a_reader_may_not_see_are_not_shown_to_them(world, readers):
+    api, _ = readers
+    admin = world.api["admin"]
+    made = {}
+    for name, table, definition in (
+            ("By tax id", "clients", {"rows": [{"field": "tax_id"}], "values": [{"agg": "count"}]}),
+            ("Invoices", "invoices", {"values": [{"agg": "count"}]}),
+            ("Contacts by client", "contacts", {"rows": [{"field": "client.name"}], "values": [{"agg": "count"}]}),
+            ("Where phone", "contacts", {"values": [{"agg": "count"}], "where": 'client.phone == "1"'})):
+        r = admin.post("/reports", json={"name": name, "table": table, "definition": definition, "shared": True})
+        assert r.status_code in (200, 201), r.get_json()
+        made[name] = r.get_json()["id"]
+    names = {r["name"] for r in api["carl"].get("/reports").get_json()["reports"]}
+    assert names == {"Contacts by client"}
+    for hidden in ("By tax id", "Invoices", "Where phone"):
+        assert api["carl"].get(f"/reports/{made[hidden]}").status_code == 404
+        assert api["carl"].get(f"/reports/{made[hidden]}/run").status_code == 404
+    ran = api["carl"].get(f"/reports/{made['Contacts by client']}/run")
+    assert ran.status_code == 200 and b"Client of anna" not in ran.data
