@@ -24,6 +24,7 @@ EVENTS = (
     "user_disabled", "user_enabled", "user_changed", "token_created", "token_revoked",
     "group_created", "group_changed", "group_deleted", "membership_changed",
     "permission_changed", "owner_reassigned", "view_as_started", "view_as_stopped",
+    "sessions_ended",
 )
 
 

@@ -1,4 +1,9 @@
-"""Users and API tokens: argon2 password hashes, tokens stored as SHA-256 digests."""
+"""Users, API tokens and browser sessions: argon2 password hashes; tokens and session
+secrets stored as SHA-256 digests.
+
+A password change, disabling a user and "sign out everywhere" end every browser session
+of that user in the same transaction (sessions.py); API tokens are revoked one by one.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import exists, insert, or_, select, update
 
+from . import sessions as browser_sessions
 from .access import Access, bump_version
 from .actors import Actor
-from .errors import AuthenticationFailed, InvalidDefinition, NameClash, NotFound
+from .errors import AuthenticationFailed, InvalidDefinition, NameClash, NotFound, ValidationFailed
 from .security_log import LoginThrottle, SecurityLog
 from .storage.platform_tables import cf_group_members, cf_groups, cf_tokens, cf_users
 
@@ -21,6 +27,8 @@ TOKEN_PREFIX = "cf_"
 MIN_PASSWORD = 8
 #: how fresh a token's "last used" time is kept (it is written at most once per step)
 TOKEN_USE_STEP = dt.timedelta(minutes=1)
+#: a browser session unused for this long is over (the web app passes its own limit)
+DEFAULT_IDLE = dt.timedelta(minutes=60)
 
 
 def utcnow() -> dt.datetime:
@@ -50,12 +58,12 @@ def _actor(row, conn=None) -> Actor:
                  is_admin=is_admin, is_active=bool(row["is_active"]))
 
 
-#: a token with its user's fields and whether the user is in an admin group (no row: no such token)
-_TOKEN_USER = select(
-    cf_tokens.c.id.label("token_id"), cf_tokens.c.revoked_at, cf_tokens.c.last_used_at,
-    cf_users.c.id, cf_users.c.username, cf_users.c.name, cf_users.c.is_admin, cf_users.c.is_active,
-    _in_admin_group(cf_users.c.id).label("group_admin"),
-).join(cf_users, cf_users.c.id == cf_tokens.c.user_id)
+#: a user's fields for an actor, and whether the user is in an admin group
+_USER_COLUMNS = (cf_users.c.id, cf_users.c.username, cf_users.c.name, cf_users.c.is_admin, cf_users.c.is_active,
+                 _in_admin_group(cf_users.c.id).label("group_admin"))
+#: a token with its user (no row: no such token)
+_TOKEN_USER = select(cf_tokens.c.id.label("token_id"), cf_tokens.c.revoked_at, cf_tokens.c.last_used_at,
+                     *_USER_COLUMNS).join(cf_users, cf_users.c.id == cf_tokens.c.user_id)
 
 
 class UserService:
@@ -98,8 +106,29 @@ class UserService:
                                   .values(password_hash=_hasher.hash(password)))
             if result.rowcount != 1:
                 raise NotFound(f"No user {username!r}.", {"username": username})
-            SecurityLog.write(conn, "password_changed", username=username,
-                              actor_id=actor.id if actor is not None else None, details={"cli": trusted})
+            user_id = conn.execute(select(cf_users.c.id).where(cf_users.c.username == username)).scalar_one()
+            ended = browser_sessions.end_all(conn, user_id)
+            SecurityLog.write(conn, "password_changed", user_id=user_id, username=username,
+                              actor_id=actor.id if actor is not None else None,
+                              details={"cli": trusted, "sessions_ended": ended})
+
+    def change_own_password(self, actor: Actor, current: str, new: str, source: str | None = None) -> None:
+        """A user sets a new password, giving the current one (failures count towards the
+        sign-in lockout). Every session of theirs ends, this one too; the caller starts a new one."""
+        actor = self.access.require_active(actor)
+        if actor.previewed_by is not None:
+            self.access.check_admin(actor)  # a read-only preview refuses
+        keys = self.throttle.keys(actor.username, source)
+        with self.engine.begin() as conn:
+            self.throttle.check(conn, keys, utcnow())
+            stored = conn.execute(select(cf_users.c.password_hash).where(cf_users.c.id == actor.id)).scalar()
+        if not _verify(stored, current):
+            with self.engine.begin() as conn:
+                self.throttle.failed(conn, keys, utcnow())
+                SecurityLog.write(conn, "login_failed", user_id=actor.id, username=actor.username, source=source,
+                                  details={"password_change": True})
+            raise ValidationFailed({"current_password": ["this is not your current password"]})
+        self.set_password(actor.username, new, actor=actor)
 
     def list(self) -> list[dict]:
         with self.engine.connect() as conn:
@@ -143,10 +172,7 @@ class UserService:
             row = conn.execute(select(cf_users).where(cf_users.c.username == (username or "").strip())).mappings().first()
             ok = False
             if row is not None:
-                try:
-                    ok = _hasher.verify(row["password_hash"], password or "")
-                except (VerificationError, InvalidHashError):
-                    ok = False
+                ok = _verify(row["password_hash"], password)
             else:
                 _hasher.hash("timing-equaliser")
             if not ok or not row["is_active"]:
@@ -214,6 +240,62 @@ class UserService:
                     .values(last_used_at=now))
         return actor
 
+    # --- browser sessions ---------------------------------------------------------------
+    def start_session(self, user: Actor, source: str | None = None, replaces: str | None = None,
+                      max_idle: dt.timedelta = DEFAULT_IDLE) -> str:
+        """A new browser session for ``user``, who has just signed in; returns the secret for
+        the cookie (new at every sign-in). ``replaces``, the browser's previous session, ends;
+        sessions idle for longer than ``max_idle`` are forgotten."""
+        self.access.require_active(user)
+        secret, now = browser_sessions.new_secret(), utcnow()
+        with self.engine.begin() as conn:
+            if replaces:
+                browser_sessions.end(conn, replaces)
+            browser_sessions.purge_idle(conn, now - max_idle - browser_sessions.TOUCH_STEP)
+            browser_sessions.insert_session(conn, secret, user.id, now, source)
+        return secret
+
+    def actor_for_session(self, secret: str, max_idle: dt.timedelta = DEFAULT_IDLE) -> Actor | None:
+        """The active user of a browser session, or None when it ended, went idle or the user
+        is disabled. Session, user and admin-group membership are read in one query."""
+        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+            row = browser_sessions.lookup(conn, secret, _USER_COLUMNS)
+        now = utcnow()
+        if row is None or not row["is_active"] or row["last_seen_at"] < now - max_idle - browser_sessions.TOUCH_STEP:
+            return None
+        browser_sessions.touch(self.engine, row["session_id"], row["last_seen_at"], now)
+        return _actor({**row, "is_admin": row["is_admin"] or row["group_admin"]})
+
+    def end_session(self, secret: str, source: str | None = None, reason: str = "sign-out") -> None:
+        """End one browser session (the user signed out, or it went idle); logged as a logout."""
+        with self.engine.begin() as conn:
+            row = browser_sessions.lookup(conn, secret, (cf_users.c.id, cf_users.c.username))
+            if row is not None and browser_sessions.end(conn, secret):
+                SecurityLog.write(conn, "logout", user_id=row["id"], username=row["username"], source=source,
+                                  details={"reason": reason})
+
+    def end_sessions(self, username: str, actor: Actor | None = None, trusted: bool = False) -> dict:
+        """Sign a user out everywhere: every browser session of theirs ends at once. An
+        administrator may do it for anyone, a user for themself, the local CLI (``trusted``)."""
+        if not trusted:
+            actor = self.access.require_active(actor)
+            if actor.username != username or actor.previewed_by is not None:
+                self.access.check_admin(actor)
+        with self.engine.begin() as conn:
+            user_id = conn.execute(select(cf_users.c.id).where(cf_users.c.username == username)).scalar()
+            if user_id is None:
+                raise NotFound(f"No user {username!r}.", {"username": username})
+            ended = browser_sessions.end_all(conn, user_id)
+            SecurityLog.write(conn, "sessions_ended", user_id=user_id, username=username,
+                              actor_id=actor.id if actor is not None else None,
+                              details={"cli": trusted, "sessions_ended": ended})
+        return {"username": username, "sessions_ended": ended}
+
+    def session_counts(self) -> dict[int, int]:
+        """Open browser sessions per user id (administration pages)."""
+        with self.engine.connect() as conn:
+            return browser_sessions.counts(conn)
+
     # --- administration ---------------------------------------------------------------
     def set_active(self, username: str, active: bool, actor: Actor | None = None, trusted: bool = False) -> dict:
         """Disable (or enable again) a user. A disabled user cannot sign in, their sessions and
@@ -227,10 +309,11 @@ class UserService:
             if result.rowcount != 1:
                 raise NotFound(f"No user {username!r}.", {"username": username})
             row = conn.execute(select(cf_users.c.id).where(cf_users.c.username == username)).first()
+            ended = 0 if active else browser_sessions.end_all(conn, row[0])
             bump_version(conn)
             SecurityLog.write(conn, "user_enabled" if active else "user_disabled", user_id=row[0],
                               username=username, actor_id=actor.id if actor is not None else None,
-                              details={"cli": trusted})
+                              details={"cli": trusted, **({} if active else {"sessions_ended": ended})})
         return {"username": username, "is_active": active}
 
     def update_user(self, username: str, changes: dict, actor: Actor | None) -> dict:
@@ -259,3 +342,12 @@ class UserService:
     def _check_password(password: str) -> None:
         if not isinstance(password, str) or len(password) < MIN_PASSWORD:
             raise InvalidDefinition(f"A password needs at least {MIN_PASSWORD} characters.", {})
+
+
+def _verify(password_hash: str | None, password) -> bool:
+    if not password_hash or not isinstance(password, str):
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -6,6 +6,7 @@ Every route is for administrators (the services check it first); a read-only pre
     GET    /users                         POST /users            PATCH /users/{username}
     POST   /users/{username}/disable      POST /users/{username}/enable
     POST   /users/{username}/password     (administrators set a new password)
+    DELETE /users/{username}/sessions     (sign the user out everywhere)
     GET    /groups                        POST /groups
     GET    /groups/{group}                PATCH /groups/{group}  DELETE /groups/{group}
     PUT    /groups/{group}/members        (the full list of usernames)
@@ -23,6 +24,7 @@ from cardfile.platform.app.factory import get_runtime
 
 from .auth import current_actor
 from .requests import json_body
+from .tokens import continue_session
 from .v1 import bp
 
 
@@ -85,7 +87,17 @@ def admin_reset_password(username):
     actor = current_actor()
     rt.access.check_admin(actor)
     rt.users.set_password(username, _str(json_body(), "password"), actor=actor)
-    return {"username": username, "password_changed": True}
+    body = {"username": username, "password_changed": True, "sessions_ended": True}
+    return continue_session(actor, body) if username == actor.username else body
+
+
+@bp.delete("/users/<username>/sessions")
+def admin_end_sessions(username):
+    """Sign a user out everywhere: each of their browser sessions ends at once."""
+    rt = get_runtime()
+    actor = current_actor()
+    rt.access.check_admin(actor)
+    return rt.users.end_sessions(username, actor)
 
 
 # --- groups -----------------------------------------------------------------------------
@@ -181,7 +193,10 @@ def openapi_paths(spec) -> None:
         spec.path(path=f"/users/{{username}}/{name}", parameters=[user],
                   operations={"post": op(f"admin_{name}_user", summary)})
     spec.path(path="/users/{username}/password", parameters=[user],
-              operations={"post": op("admin_reset_password", "Set a new password", True)})
+              operations={"post": op("admin_reset_password", "Set a new password (signs the user out everywhere)",
+                                     True)})
+    spec.path(path="/users/{username}/sessions", parameters=[user],
+              operations={"delete": op("admin_end_sessions", "Sign the user out everywhere")})
     spec.path(path="/groups", operations={"get": op("admin_list_groups", "Groups"),
                                           "post": op("admin_create_group", "Create a group", True, 201)})
     spec.path(path="/groups/{group}", parameters=[group], operations={

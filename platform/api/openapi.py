@@ -295,6 +295,16 @@ def _account_paths(spec: APISpec) -> None:
     tag = "account"
     spec.path(path="/me", operations={
         "get": operation("me", tag, "Who is calling", {**ok("The caller.", ref("Me")), **errors(401)})})
+    spec.path(path="/me/password", operations={
+        "post": operation("change_password", tag, "Change the caller's password", {
+            **ok("Changed; every browser session of the caller ended (a browser caller goes on in a new "
+                 "session, with the new CSRF token).", OBJECT), **errors(400, 401, 403, 413, 422)},
+            body={"type": "object", "required": ["current_password", "new_password"],
+                  "additionalProperties": False,
+                  "properties": {"current_password": {"type": "string"}, "new_password": {"type": "string"}}})})
+    spec.path(path="/me/sessions", operations={
+        "delete": operation("end_my_sessions", tag, "Sign out everywhere", {
+            **ok("How many browser sessions of the caller ended (this one too).", OBJECT), **errors(401, 403)})})
     spec.path(path="/tokens", operations={
         "get": operation("list_tokens", tag, "The caller's API tokens", {
             **ok("Tokens (secrets are never shown again).", {"type": "object", "required": ["tokens"],

@@ -8,8 +8,8 @@ from cardfile.metamodel.errors import AccessDenied, CardfileError
 from cardfile.metamodel.permissions import ACTIONS
 from cardfile.metamodel.records.query import parse_filter
 from cardfile.platform.app.factory import get_runtime
-from cardfile.platform.app.sessions import (VIEW_AS_KEY, session_actor, signed_in_user, start_view_as,
-                                            stop_view_as)
+from cardfile.platform.app.sessions import (VIEW_AS_KEY, session_actor, signed_in_user, start_session,
+                                            start_view_as, stop_view_as)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -79,8 +79,10 @@ def home():
     admin = _admin()
     rt = get_runtime()
     users = rt.users.list()
+    sessions = rt.users.session_counts()
     for user in users:
         user["groups"] = [g["name"] for g in rt.groups.groups_of(user["id"])]
+        user["sessions"] = sessions.get(user["id"], 0)
     return render_template("admin/home.html", users=users, groups=rt.groups.list(admin),
                            me=admin)
 
@@ -111,8 +113,23 @@ def user_active(username):
 @bp.post("/users/<username>/password")
 def user_password(username):
     admin = _admin()
-    return _run(lambda: get_runtime().users.set_password(username, request.form.get("password", ""), actor=admin),
-                url_for("admin.home"), "Password changed.")
+
+    def change():
+        get_runtime().users.set_password(username, request.form.get("password", ""), actor=admin)
+        if username == admin.username:
+            start_session(admin)  # every session of theirs ended; this browser continues in a new one
+
+    return _run(change, url_for("admin.home"), "Password changed; the user's sessions were signed out.")
+
+
+@bp.post("/users/<username>/sessions/end")
+def user_sign_out(username):
+    """Sign out everywhere: every browser session of the user ends at once."""
+    admin = _admin()
+    rt = get_runtime()
+
+    return _run(lambda: rt.users.end_sessions(username, admin), url_for("admin.home"),
+                f"{username} was signed out everywhere.")
 
 
 @bp.post("/users/<username>/groups")
