@@ -17,9 +17,9 @@ import pytest
 from .conftest import SECRETS
 
 
-@pytest.fixture
-def readers(world):
-    rt, admin = world.rt, world.users["admin"]
+def make_readers(app, rt, admin):
+    """The groups Callers and Desk, carl and dora in them, carl's own client; returns
+    (API clients by name, carl's client)."""
     rt.groups.create(admin, "Callers")
     rt.groups.set_permission(admin, "Callers", "clients", {
         "actions": ["read"], "rows": {"condition": "manager == me"},
@@ -29,21 +29,28 @@ def readers(world):
     rt.groups.create(admin, "Desk")
     rt.groups.set_permission(admin, "Desk", "clients", {"actions": ["read"], "fields": {"tax_id": "hidden"}})
     rt.groups.set_permission(admin, "Desk", "invoices", {
-        "actions": ["read"], "rows": {"condition": "client.manager == me"}})
+        "actions": ["read", "export"], "rows": {"condition": "client.manager == me"}})
     users = {}
     for name, group in (("carl", "Callers"), ("dora", "Desk")):
         users[name] = rt.users.create(name, f"{name}-password", name=name.title(), actor=admin)
         rt.groups.add_member(admin, group, name)
     own = rt.records.create(admin, "clients", {"name": "Client of carl", "manager": users["carl"].id,
                                                 "tax_id": "TAXSECRET-CARL", "phone": "+44 20 7946 0001"})
+    rt.records.create(admin, "contacts", {"client": own["id"], "name": "Contact carl"})
+    from .conftest import Api
+    api = {name: Api(app.test_client(), rt.users.create_token(user, "tests")[1])
+           for name, user in users.items()}
+    return api, own
+
+
+@pytest.fixture
+def readers(world):
+    rt, admin = world.rt, world.users["admin"]
+    api, own = make_readers(world.app, rt, admin)
     for manager in ("anna", "boris"):
         client = world.ids[manager]["clients"]
         row = rt.records.get(admin, "clients", client)
         rt.records.update(admin, "clients", client, {"phone": "+44 20 7946 0958"}, version=row["version"])
-    rt.records.create(admin, "contacts", {"client": own["id"], "name": "Contact carl"})
-    from .conftest import Api
-    api = {name: Api(world.app.test_client(), rt.users.create_token(user, "tests")[1])
-           for name, user in users.items()}
     return api, own
 
 
