@@ -17,7 +17,9 @@ from cardfile.metamodel.formulas.filters import where_filter
 from cardfile.metamodel.records.query import ListQuery, parse_filter
 from cardfile.platform.app.factory import get_runtime
 
+from .filters import chip_text, read_filters, user_choices
 from .formatting import format_value
+from .inputs import date_placeholder, locale
 from .views import bp, page_number, views
 
 PER_PAGE = 50
@@ -40,17 +42,27 @@ def operator_labels() -> dict:
     return {op: names[label] for op, label in OPERATOR_LABELS.items()}
 
 
-def filter_fields(registry, table) -> list[dict]:
-    """What the filter builder offers: each field with its operators and choices."""
-    out = []
+def filter_fields(registry, table, snap=None, rt=None) -> list[dict]:
+    """What the filter builder offers: each field with its operators and choices; a link
+    field names its target (the value is picked by the linked record's display value), a
+    user field lists the users by name."""
+    out, users = [], None
     for f in table.fields:
         ftype = registry.get(f.type)
         if not ftype.filter_operators:
             continue
-        out.append({"name": f.api_name, "label": f.label, "type": f.type,
-                    "operators": list(ftype.filter_operators),
-                    "choices": [{"value": c["value"], "label": c.get("label") or c["value"]}
-                                for c in f.opt("choices", [])]})
+        entry = {"name": f.api_name, "label": f.label, "type": f.type,
+                 "operators": list(ftype.filter_operators),
+                 "choices": [{"value": c["value"], "label": c.get("label") or c["value"]}
+                             for c in f.opt("choices", [])]}
+        if f.type == "link" and snap is not None:
+            target = snap.table_by_id(int(f.options["target_id"]))
+            entry["target"] = {"table": target.api_name, "label": target.label,
+                               "display_field": target.display_field.api_name if target.display_field else ""}
+        if f.type == "user" and rt is not None:
+            users = users if users is not None else user_choices(rt)
+            entry["choices"] = users
+        out.append(entry)
     return out
 
 
@@ -85,18 +97,25 @@ def _url(table, state, **changes) -> str:
     return url_for("web.table_list", table=table.api_name, **{k: v for k, v in params.items() if v not in (None, [])})
 
 
+def list_query(rt, snap, tdef, state, page: int = 1, per_page: int = PER_PAGE) -> tuple[ListQuery, list, dict]:
+    """The record service's query for a list's state (the page's and its export's), each
+    filter as read (None: it could not be), and the problems of those (they are left out)."""
+    read, problems = read_filters(rt, g.user, snap, tdef, state["filters"])
+    where = where_filter(state["where"], rt.registry, me=g.user) if state["where"] else None
+    return ListQuery(filters=[f for f in read if f is not None], search=state["search"] or None,
+                     sort=state["sort"], page=page, per_page=per_page, where=where), read, problems
+
+
 @bp.get("/t/<table>")
 def table_list(table):
     rt = get_runtime()
-    tdef = rt.schema.snapshot().table(table)
+    snap = rt.schema.snapshot()
+    tdef = snap.table(table)
     state = _state(tdef, rt.registry)
     page = page_number(request.args.get("page"))
     where_error = None
-    where = None
-    if state["where"]:
-        where = where_filter(state["where"], rt.registry, me=g.user)
-    q = ListQuery(filters=state["filters"], search=state["search"] or None, sort=state["sort"],
-                  page=page, per_page=PER_PAGE, where=where)
+    q, read_filters_, filter_problems = list_query(rt, snap, tdef, state, page)
+    where = q.where
     try:
         result = rt.records.list(g.user, tdef.api_name, q)
     except CardfileError as exc:
@@ -119,18 +138,33 @@ def table_list(table):
         sort_links[f.api_name] = {
             "url": _url(tdef, state, sort=[nxt], page=1) if sortable else None,
             "dir": "asc" if current == f.api_name else "desc" if current == f"-{f.api_name}" else None}
-    chips = [{"label": (tdef.field(n).label if tdef.field(n) else n), "op": operator_labels().get(o, o), "value": v,
+    chips = [{"label": (tdef.field(n).label if tdef.field(n) else n), "op": operator_labels().get(o, o),
+              "value": chip_text(rt, g.user, snap, tdef, n, o, read_filters_[i][2] if read_filters_[i] else v),
+              "problem": filter_problems.get(i),
               "remove": _url(tdef, state, filters=[x for x in state["filters"] if x != (n, o, v)], page=1)}
-             for n, o, v in state["filters"]]
+             for i, (n, o, v) in enumerate(state["filters"])]
+    view = rt.access.view(g.user)
     return render_template(
         "list.html", table=tdef, columns=columns, rows=rows, total=total, page=page, pages=pages,
         state=state, sort_links=sort_links, chips=chips, where_error=where_error,
+        can_import=view.allows(tdef, "create"), can_export=view.allows(tdef, "export"),
+        export_urls={fmt: export_url(tdef, state, fmt) for fmt in ("csv", "xlsx", "json")},
         saved_views=views().list_views(g.user, tdef.api_name),
         prev_url=_url(tdef, state, page=page - 1) if page > 1 else None,
         next_url=_url(tdef, state, page=page + 1) if page < pages else None,
         clear_url=url_for("web.table_list", table=tdef.api_name, view=""),
-        filter_fields=filter_fields(rt.registry, tdef), operators=operator_labels(),
+        filter_fields=filter_fields(rt.registry, tdef, snap, rt), operators=operator_labels(),
+        date_placeholder=date_placeholder(locale()),
         all_fields=[{"name": f.api_name, "label": f.label} for f in tdef.fields if rt.registry.get(f.type).has_column])
+
+
+def export_url(table, state, fmt: str) -> str:
+    """The list's export in ``fmt`` with the list's state (every page, the visible columns)."""
+    params = {"cols": ",".join(state["columns"]) or None, "sort": ",".join(state["sort"]) or None,
+              "filter": [f"{n}:{o}:{v}" for n, o, v in state["filters"]], "q": state["search"] or None,
+              "where": state["where"] or None, "view": ""}  # the state is complete: no view adds to it
+    return url_for("web.table_export", table=table.api_name, fmt=fmt,
+                   **{k: v for k, v in params.items() if v not in (None, [])})
 
 
 @bp.get("/t/<table>/trash")
@@ -147,3 +181,7 @@ def table_trash(table):
     pages = max(1, -(-result["total"] // PER_PAGE))
     return render_template("trash.html", table=tdef, columns=columns, rows=rows, total=result["total"],
                            page=page, pages=pages)
+
+
+# The list's Export menu and Import pages attach their routes to ``bp`` too.
+from . import exports, imports  # noqa: E402,F401

@@ -1,4 +1,7 @@
-"""CSV exports as generators of bytes: UTF-8 with a BOM (Excel reads it), comma-separated."""
+"""CSV exports as generators of bytes: UTF-8 with a BOM (Excel reads it), comma-separated.
+
+Where Excel expects the CSV of a decimal-comma locale (Russian Excel: ``;`` between cells,
+``12,50``), ``list_csv(..., delimiter=";", decimal=",")`` writes numbers that way."""
 
 from __future__ import annotations
 
@@ -11,17 +14,22 @@ from .cells import export_columns, text_of
 BOM = "\ufeff"
 
 
-def list_csv(registry, stream, delimiter: str = ",") -> Iterator[bytes]:
-    """One chunk per batch of the record stream; the header first."""
+def list_csv(registry, stream, delimiter: str = ",", decimal: str = ".") -> Iterator[bytes]:
+    """One chunk per batch of the record stream; the header first. ``decimal`` is the
+    decimal sign of numbers."""
     columns = export_columns(registry, stream.fields)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow([c.header for c in columns])
     yield _drain(buffer)
+    numbers = {i for i, c in enumerate(columns) if c.kind == "number"} if decimal != "." else set()
     for batch in stream.batches():
         for record in batch:
-            writer.writerow([text_of(c.get(record)) for c in columns])
+            cells = [text_of(c.get(record)) for c in columns]
+            for i in numbers:
+                cells[i] = cells[i].replace(".", decimal)
+            writer.writerow(cells)
         yield _drain(buffer)
 
 

@@ -2,6 +2,7 @@
 // selection with bulk delete, and saved views. The list's state lives in the URL.
 
 import { api, ApiError, apiUrl, el, notify, notifyAfterReload, readConfig, t } from "./app.js";
+import { setupLinkPicker } from "./widgets.js";
 
 const config = readConfig("list-config");
 
@@ -44,10 +45,24 @@ function setupFilterBuilder() {
     } else if (field.type === "boolean") {
       control = el("select", { id: "filter-value", "aria-label": t("value") },
         el("option", { value: "true", text: "✓" }), el("option", { value: "false", text: "✗" }));
+    } else if (field.type === "link" && field.target) {
+      // pick the linked record by its name; the filter keeps its id, the chip shows the name
+      control = el("span", { id: "filter-value", class: "link-picker filter-picker", "data-target": field.target.table,
+        "data-display-field": field.target.display_field, "data-value": "" },
+        el("input", { type: "search", id: "filter-value-text", role: "combobox", "aria-autocomplete": "list",
+          "aria-expanded": "false", autocomplete: "off", "aria-label": t("value"),
+          placeholder: t("search_in", { table: field.target.label }) }),
+        el("ul", { class: "picker-list", role: "listbox", hidden: true }),
+        el("a", { class: "open-link small", hidden: true, "data-base": "" }));
+      current.replaceWith(control);
+      setupLinkPicker(control, () => {});
+      toggleValue();
+      return;
     } else {
-      const type = { date: "date", integer: "number", decimal: "number", money: "number", percent: "number" }[field.type] || "text";
-      control = el("input", { id: "filter-value", type, step: type === "number" ? "any" : null,
-        "aria-label": t("value"), placeholder: t("value") });
+      // numbers and dates as people write them: the server reads them in their locale
+      const numeric = ["integer", "decimal", "money", "percent"].includes(field.type);
+      control = el("input", { id: "filter-value", type: "text", inputmode: numeric ? "decimal" : null,
+        "aria-label": t("value"), placeholder: field.type === "date" ? config.date_placeholder : t("value") });
     }
     current.replaceWith(control);
     toggleValue();
@@ -55,13 +70,20 @@ function setupFilterBuilder() {
   const toggleValue = () => {
     valueControl().hidden = ["is_empty", "is_not_empty"].includes(opSelect.value);
   };
+  const filterValue = () => {
+    const control = valueControl();
+    if (control.classList.contains("link-picker")) {  // the chosen record, or the name as typed
+      return control.dataset.value || control.querySelector("input").value.trim();
+    }
+    return control.value;
+  };
   fieldSelect.addEventListener("change", refresh);
   opSelect.addEventListener("change", toggleValue);
   refresh();
   document.getElementById("filter-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const op = opSelect.value;
-    const value = ["is_empty", "is_not_empty"].includes(op) ? "" : valueControl().value;
+    const value = ["is_empty", "is_not_empty"].includes(op) ? "" : filterValue();
     const filters = stateParams().filter;
     filters.push(`${fieldSelect.value}:${op}:${value}`);
     go(stateParams({ filter: filters }));
