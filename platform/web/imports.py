@@ -37,6 +37,7 @@ from flask_babel import gettext as _
 
 from cardfile.metamodel.errors import CardfileError, NotFound
 from cardfile.metamodel.records import batch, journal
+from cardfile.metamodel.records.query import ListQuery
 from cardfile.platform.app.factory import get_runtime
 from cardfile.reports.imports import ImportOptions, open_source, run_import
 from cardfile.reports.imports.convert import NOT_IMPORTABLE, auto_mapping
@@ -328,12 +329,40 @@ def _render_result(rt, tdef, page: dict, result: dict, kind: str | None):
               "value_text": "" if p.get("value") is None else str(p["value"])} for p in problems[:SHOWN_PROBLEMS]]
     mapped = [by for by in (result.get("mapping") or {}).values() if by]
     preview_fields = [tdef.field(n) for n in mapped if tdef.field(n) is not None]
+    rows = result.get("preview") or []
+    names = _link_names(rt, tdef, preview_fields, rows)
     preview = [{"row": p["row"], "action": p["action"], "id": p.get("id"),
-                "cells": [format_value(rt.registry, f, p["values"].get(f.api_name)) for f in preview_fields]}
-               for p in result.get("preview") or []]
+                "cells": [format_value(rt.registry, f, _shown_value(names, f, p["values"].get(f.api_name)))
+                          for f in preview_fields]}
+               for p in rows]
     return render_template("import.html", **{**page, "step": "result"}, result=result, kind=kind,
                            problems=shown, more_problems=max(0, result["error_count"] - len(shown)),
-                           preview=preview, preview_fields=preview_fields)
+                           preview_rows=preview, preview_fields=preview_fields)
+
+
+def _shown_value(names: dict, field, value):
+    return names.get((field.api_name, value), value) if field.type == "link" and isinstance(value, int) else value
+
+
+def _link_names(rt, tdef, fields, rows) -> dict:
+    """(link field, id) -> the linked record as a list shows it, for the preview's rows."""
+    names = {}
+    snap = rt.schema.snapshot()
+    for f in fields:
+        if f.type != "link":
+            continue
+        ids = sorted({p["values"].get(f.api_name) for p in rows} - {None}, key=str)
+        ids = [i for i in ids if isinstance(i, int)]
+        if not ids:
+            continue
+        target = snap.table_by_id(int(f.options["target_id"]))
+        shown = target.display_field
+        found = rt.records.list(g.user, target.api_name, ListQuery(
+            filters=[("id", "in", ",".join(map(str, ids)))], per_page=len(ids)))["records"]
+        for record in found:
+            text = format_value(rt.registry, shown, record.get(shown.api_name)) if shown else ""
+            names[(f.api_name, record["id"])] = {"id": record["id"], "display": text or f"#{record['id']}"}
+    return names
 
 
 @bp.get("/t/<table>/import/<token>/status")

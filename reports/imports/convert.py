@@ -26,6 +26,7 @@ FALSE_EXTRA = {"nie", "não", "nao", "ne", "nem", "hayır", "ложь", "вык�
                "faux", "nej", "no"}
 CURRENCY_SIGNS = "€$£₽₴¥₸₼₾₺"
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
+_CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")  # an ISO 4217 code after an amount
 
 
 class ImportMappingInvalid(BadQuery):
@@ -100,7 +101,7 @@ def number_text(value, percent: bool = False, money: bool = False, whole: bool =
         return Decimal(repr(value))
     text = _SPACES.sub("", str(value)).strip(CURRENCY_SIGNS)
     currency = ""
-    if money and len(text) > 3 and text[-3:].isalpha():
+    if money and len(text) > 3 and _CURRENCY_CODE.fullmatch(text[-3:]):
         text, currency = text[:-3], text[-3:]
     if percent:
         text = text.rstrip("%")
@@ -132,7 +133,7 @@ def date_value(value):
         try:
             return dt.date(a, b, c) if quick.re is _YMD else dt.date(c, b, a)
         except ValueError:
-            return text  # the field type explains what is wrong with it
+            raise CellError(f"there is no such date: {text}") from None
     for fmt in EXTRA_DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt)

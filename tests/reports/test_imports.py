@@ -165,3 +165,14 @@ def test_mapping_problems_are_listed(items, tmp_path):
     assert len(exc.value.details["problems"]) == 2
     with pytest.raises(BadQuery):
         run_import(rt, admin, "items", path, "a.csv", ImportOptions(mapping={"a": "code"}, mode="update"))
+
+
+def test_cells_that_only_look_like_numbers_or_dates_are_explained():
+    from cardfile.reports.imports.convert import CellError, date_value, number_text
+
+    assert number_text("12,50 EUR", money=True) == "12.50EUR"
+    assert number_text("двадцать", money=True) == "двадцать"  # a word, not an amount with a currency code
+    with pytest.raises(CellError, match="there is no such date: 31.02.2026"):
+        date_value("31.02.2026")
+    with pytest.raises(CellError, match="there is no such date: 2026-02-30"):
+        date_value("2026-02-30")
