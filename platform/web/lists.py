@@ -109,7 +109,7 @@ def list_query(rt, snap, tdef, state, page: int = 1, per_page: int = PER_PAGE) -
 @bp.get("/t/<table>")
 def table_list(table):
     rt = get_runtime()
-    snap = rt.schema.snapshot()
+    snap = rt.access.view(g.user).snapshot()  # hidden fields are no column, filter or choice here
     tdef = snap.table(table)
     state = _state(tdef, rt.registry)
     page = page_number(request.args.get("page"))
@@ -170,7 +170,7 @@ def export_url(table, state, fmt: str) -> str:
 @bp.get("/t/<table>/trash")
 def table_trash(table):
     rt = get_runtime()
-    tdef = rt.schema.snapshot().table(table)
+    tdef = rt.access.view(g.user).snapshot().table(table)
     page = page_number(request.args.get("page"))
     result = rt.records.list(g.user, tdef.api_name, ListQuery(trashed=True, page=page, per_page=PER_PAGE,
                                                               sort=["-deleted_at"]))

@@ -91,3 +91,18 @@ def test_repeated_failed_sign_ins_lock_out_with_a_message_on_the_form(app, site)
     others = [_login(client, f"guess{i}", "wrong-password").status_code for i in range(20)]
     assert others[0] == 401 and others[-1] == 429  # then the address itself is locked out
     assert _login(client, "nobody-here", "wrong-password").status_code == 429
+
+
+def test_the_list_page_never_names_a_hidden_field(app, site):
+    client = app.test_client()
+    _login(client, "vera", "vera-password")
+    for url in ("/t/notes", "/t/notes?cols=text,private", "/t/notes?filter=private:contains:P",
+                "/t/notes?sort=private"):
+        page = client.get(url)
+        assert page.status_code in (200, 400, 404), url
+        assert b"PRIVATE-VALUE" not in page.data and b"Private" not in page.data, url
+        assert b'"private"' not in page.data, url
+    assert b"visible text" in client.get("/t/notes").data
+    admin = app.test_client()
+    _login(admin, "admin", "admin-password")
+    assert b"Private" in admin.get("/t/notes").data
