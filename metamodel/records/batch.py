@@ -26,7 +26,8 @@ from ..errors import AccessDenied, BadQuery, CardfileError, NotFound
 from ..model import TableDef
 from ..storage import names
 from ..storage.engine import bulk_cache
-from ..storage.platform_tables import cf_files, cf_imports, cf_users
+from ..files import attachable, mark_attached
+from ..storage.platform_tables import cf_imports, cf_users
 from ..storage.statistics import refresh_statistics
 from . import audit, bulk, counters
 from .output import RecordReader
@@ -222,8 +223,12 @@ class _Writer:
             elif f.type == "user":
                 stmt = select(cf_users.c.id).where(cf_users.c.id.in_(sorted(wanted)))
             else:
-                stmt = select(cf_files.c.sha256).where(cf_files.c.sha256.in_(sorted(wanted)))
-            found = set(self.conn.execute(stmt).scalars())
+                stmt = None  # the importer's own uploads (files.attachable)
+            if stmt is None:
+                found = attachable(self.conn, self.view.actor, wanted)
+                mark_attached(self.conn, self.view.actor, found, self.now)  # undone if the import fails
+            else:
+                found = set(self.conn.execute(stmt).scalars())
             for i, value in enumerate(column):
                 if value is not None and key(value) not in found:
                     bad.setdefault(i, {})[f.api_name] = [f"{key(value)} does not exist"]

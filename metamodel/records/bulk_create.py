@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ValidationFailed
-from ..storage.platform_tables import cf_files, cf_users
+from ..files import attachable, mark_attached
+from ..storage.platform_tables import cf_users
 from ..storage.statistics import refresh_statistics
 from . import audit, bulk, counters
 from .validate import RowParser
@@ -123,9 +124,12 @@ class BulkCreate:
                 stmt = select(cf_users.c.id).where(cf_users.c.id.in_(sorted(wanted)))
                 label = "user"
             else:
-                stmt = select(cf_files.c.sha256).where(cf_files.c.sha256.in_(sorted(wanted)))
-                label = "file"
-            present = set(self.conn.execute(stmt).scalars())
+                stmt, label = None, "file"  # the actor's own uploads (files.attachable)
+            if stmt is None:
+                present = attachable(self.conn, self.view.actor, wanted)
+                mark_attached(self.conn, self.view.actor, present, self.now)  # undone if the load fails
+            else:
+                present = set(self.conn.execute(stmt).scalars())
             found |= present
             missing = wanted - present
             if missing:

@@ -12,11 +12,12 @@ from ..access import Access
 from ..actors import Actor
 from ..catalog import Catalog, Snapshot
 from ..errors import BadQuery, RecordNotFound, StaleVersion, ValidationFailed
+from ..files import attachable, mark_attached
 from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage import names
 from ..storage.engine import bulk_cache
-from ..storage.platform_tables import cf_files, cf_users
+from ..storage.platform_tables import cf_users
 from . import aggregate, audit, ownership, batch, counters, stream
 from ..formulas import Computed
 from .bulk_create import BulkCreate
@@ -121,7 +122,7 @@ class RecordService:
             lines_in = {k: v for k, v in values.items() if table.field(k).type == "lines"}
             for k in lines_in:
                 values.pop(k)
-            self._check_refs(conn, snap, table, values, errors, actor, exclude_id=row["id"])
+            self._check_refs(conn, snap, table, values, errors, actor, exclude_id=row["id"], current=current)
             if errors:
                 raise ValidationFailed(errors)
             self._check_version(conn, snap, table, row, version, view)
@@ -289,8 +290,9 @@ class RecordService:
         return {**entry, "changes": {k: v for k, v in (entry.get("changes") or {}).items() if k in shown}}
 
     def _check_refs(self, conn, snap: Snapshot, table: TableDef, values: dict, errors: dict,
-                    actor: Actor, exclude_id: int | None = None) -> None:
-        """Links point at live records the actor may read, files exist, unique values are unique."""
+                    actor: Actor, exclude_id: int | None = None, current: dict | None = None) -> None:
+        """Links point at live records the actor may read, files are the actor's own uploads
+        (or already in this field: ``current``), unique values are unique."""
         for name, value in values.items():
             if value is None:
                 continue
@@ -304,9 +306,12 @@ class RecordService:
                 if found is None:
                     errors.setdefault(name, []).append(f"{target.label} #{value} does not exist")
             elif f.type in ("file", "image"):
-                found = conn.execute(select(cf_files.c.sha256).where(cf_files.c.sha256 == value["sha256"])).first()
-                if found is None:
+                held = (current or {}).get(name)
+                unchanged = isinstance(held, dict) and held.get("sha256") == value["sha256"]
+                if not unchanged and not attachable(conn, actor, [value["sha256"]]):
                     errors.setdefault(name, []).append("no uploaded file with this sha256; upload it first")
+                elif not unchanged:
+                    mark_attached(conn, actor, [value["sha256"]], self.clock())  # undone if the save fails
             elif f.type == "user":
                 if conn.execute(select(cf_users.c.id).where(cf_users.c.id == value)).first() is None:
                     errors.setdefault(name, []).append(f"user #{value} does not exist")
@@ -335,9 +340,9 @@ class RecordService:
             line_id = line.get("id")
             if line_id is not None and line_id in existing:
                 kept.add(line_id)
-                values, errs = parse_input(self.registry, child, line, partial=True,
-                                           current=reader.values(child, existing[line_id]))
-                self._check_refs(conn, snap, child, values, errs, actor)
+                current = reader.values(child, existing[line_id])
+                values, errs = parse_input(self.registry, child, line, partial=True, current=current)
+                self._check_refs(conn, snap, child, values, errs, actor, current=current)
                 if errs:
                     errors.update({f"{field.api_name}[{position}].{k}": v for k, v in errs.items()})
                     continue

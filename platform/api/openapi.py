@@ -24,7 +24,8 @@ from cardfile.metamodel.fieldtypes.registry import FieldTypeRegistry
 from cardfile.metamodel.model import FieldDef, TableDef
 from cardfile.platform.app.factory import get_runtime
 
-from . import admin_routes, document_routes, export_routes, formula_routes, import_routes, layout_routes, report_routes
+from . import admin_routes, document_routes, export_routes, files, formula_routes, import_routes, layout_routes
+from . import report_routes
 from .auth import current_actor
 from .schemas import (
     FieldChangeQuery, FieldChanges, FieldSpec, PurgeQuery, RecordListQuery, TableChanges, TableSpec,
@@ -90,6 +91,7 @@ def build_spec(snap: Snapshot, registry: FieldTypeRegistry) -> APISpec:
     export_routes.openapi_paths(spec)
     import_routes.openapi_paths(spec)
     document_routes.openapi_paths(spec)
+    files.openapi_paths(spec)
     _account_paths(spec)
     names = SchemaNames()
     for table in snap.live_tables(include_children=True):
@@ -319,22 +321,6 @@ def _account_paths(spec: APISpec) -> None:
             **ok("Revoked.", {"type": "object", "properties": {"id": {"type": "integer"},
                                                               "revoked": {"type": "boolean"}}}),
             **errors(401, 403, 404)})})
-    spec.path(path="/files", operations={
-        "post": {"operationId": "upload_file", "tags": ["files"], "summary": "Upload a file",
-                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                     "type": "object", "required": ["file"],
-                     "properties": {"file": {"type": "string", "format": "binary"}}}}}},
-                 "responses": {**ok("The stored file; put it into a file or image field.", ref("FileValue"), 201),
-                               **errors(401, 403, 413, 422)}}})
-    spec.path(path="/files/{sha256}", parameters=[
-        path_param("sha256", "The file's SHA-256.", {"type": "string", "pattern": "^[0-9a-f]{64}$"})],
-        operations={"get": {
-            "operationId": "download_file", "tags": ["files"], "summary": "Download a file",
-            "parameters": [{"name": "name", "in": "query", "required": False, "schema": {"type": "string"},
-                            "description": "File name for the download."}],
-            "responses": {"200": {"description": "The file's bytes.", "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-                **errors(401, 404)}}})
     spec.path(path="/openapi.json", operations={
         "get": {"operationId": "openapi_document", "tags": ["meta"], "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3.1 for the current tables.",
@@ -431,6 +417,13 @@ def _record_paths(spec: APISpec, table: TableDef, names: SchemaNames) -> None:
     spec.path(path=f"{base}/{{record_id}}/restore", parameters=[record_id], operations={
         "post": operation(f"restore_{key}", tag, f"Bring a record of {table.label} back from the trash", {
             **ok("Restored.", ref("RecordTrashResult")), **errors(*READ_ERRORS)})})
+    spec.path(path=f"{base}/{{record_id}}/files/{{field}}/{{sha256}}", parameters=[
+        record_id, path_param("field", "A file or image field; a line item's is lines_field.field."),
+        path_param("sha256", "The file's SHA-256.", {"type": "string", "pattern": "^[0-9a-f]{64}$"})],
+        operations={"get": files.file_operation(
+            f"file_of_{key}", f"A file in a record of {table.label}",
+            "The record's row scope and hidden fields apply, and the field must hold this file; "
+            "otherwise 404.", tag, READ_ERRORS)})
     spec.path(path=f"{base}/{{record_id}}/history", parameters=[record_id], operations={
         "get": operation(f"history_{key}", tag, f"The change history of a record of {table.label}", {
             **ok("Oldest first.", {"type": "object", "required": ["history"], "properties": {

@@ -29,7 +29,8 @@ WIDGETS = {
 }
 
 
-def widget_of(registry, snap, f, value) -> dict:
+def widget_of(registry, snap, f, value, file_url=None) -> dict:
+    """One field's widget; ``file_url(field_path, value)`` gives a stored file's URL."""
     ftype = registry.get(f.type)
     w = {"name": f.api_name, "label": f.label, "type": f.type, "widget": WIDGETS.get(f.type, "text"),
          "value": value, "text": format_value(registry, f, value), "required": bool(f.opt("required")),
@@ -52,21 +53,32 @@ def widget_of(registry, snap, f, value) -> dict:
         w["target"] = target.api_name
         w["target_label"] = target.label
         w["display_field"] = target.display_field.api_name if target.display_field else ""
+    if f.type in ("file", "image") and isinstance(value, dict) and file_url is not None:
+        w["file_url"] = file_url(f.api_name, value)
     if f.type == "lines":
         child = snap.child_table(f)
+        in_line = None if file_url is None else (lambda name, v: file_url(f"{f.api_name}.{name}", v))
         w["columns"] = [widget_of(registry, snap, c, None) for c in child.fields]
-        w["lines"] = [{"id": line["id"], "cells": [widget_of(registry, snap, c, line.get(c.api_name))
+        w["lines"] = [{"id": line["id"], "cells": [widget_of(registry, snap, c, line.get(c.api_name), in_line)
                                                    for c in child.fields]}
                       for line in (value or [])]
     return w
 
 
-def card_sections(registry, snap, table, layout: dict, record: dict) -> list[dict]:
+def record_file_url(table, record: dict):
+    """``file_url`` for widget_of: a stored record's files, through the record (its scope and fields)."""
+    def url(field: str, value: dict) -> str:
+        return url_for("api.record_file", table=table.api_name, record_id=record["id"], field=field,
+                       sha256=value["sha256"], name=value.get("name") or None)
+    return url
+
+
+def card_sections(registry, snap, table, layout: dict, record: dict, file_url=None) -> list[dict]:
     tabs = []
     for i, tab in enumerate(layout["tabs"]):
         sections = []
         for section in tab["sections"]:
-            columns = [[widget_of(registry, snap, table.field(n), record.get(n)) for n in col]
+            columns = [[widget_of(registry, snap, table.field(n), record.get(n), file_url) for n in col]
                        for col in section["fields"]]
             if any(columns):
                 sections.append({"title": section.get("title") or "", "columns": columns,
@@ -131,7 +143,8 @@ def _render(table_name: str, record: dict | None):
                                 if shown else f"#{raw}"}
             elif f is not None and not rt.registry.get(f.type).read_only:
                 values[name] = raw
-    tabs = card_sections(rt.registry, snap, table, layout, values)
+    tabs = card_sections(rt.registry, snap, table, layout, values,
+                         record_file_url(table, record) if record is not None else None)
     history = related = []
     if record is not None:
         history = history_rows(rt, table, rt.records.history(g.user, table.api_name, record["id"]))

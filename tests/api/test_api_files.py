@@ -27,15 +27,22 @@ def test_upload_attach_and_download(api, anon, expect_error):
                      "content_type": "image/png"}
     assert response.headers["Location"].endswith(f"/api/v1/files/{value['sha256']}")
 
+    with api.get(f"/files/{value['sha256']}") as got:  # the uploader's own upload
+        assert got.status_code == 200 and got.data == PNG and got.mimetype == "image/png"
+        assert "attachment" not in got.headers.get("Content-Disposition", "")
+    expect_error(anon.get(f"/files/{value['sha256']}"), 401, "AUTHENTICATION_REQUIRED")
+
     api.post("/tables", json={"label": "Products", "fields": [
         {"label": "Name", "type": "text"}, {"label": "Photo", "type": "image"}]})
     record = api.post("/tables/products/records", json={"name": "Lamp", "photo": value}).get_json()
     assert record["photo"]["sha256"] == value["sha256"]
 
-    with api.get(f"/files/{value['sha256']}") as got:
+    expect_error(api.get(f"/files/{value['sha256']}"), 404, "NOT_FOUND")  # a record holds it now
+    with api.get(f"/tables/products/records/{record['id']}/files/photo/{value['sha256']}") as got:
         assert got.status_code == 200 and got.data == PNG and got.mimetype == "image/png"
-        assert "attachment" not in got.headers.get("Content-Disposition", "")
-    expect_error(anon.get(f"/files/{value['sha256']}"), 401, "AUTHENTICATION_REQUIRED")
+        assert got.headers["Cache-Control"] == "private, max-age=3600"
+    expect_error(anon.get(f"/tables/products/records/{record['id']}/files/photo/{value['sha256']}"),
+                 401, "AUTHENTICATION_REQUIRED")
 
 
 def test_uploaded_html_is_only_ever_a_download(api):
