@@ -18,12 +18,15 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from cardfile.metamodel.errors import BadQuery, InvalidDefinition
+from cardfile.metamodel.errors import BadQuery, InvalidDefinition, NotFound
+from cardfile.metamodel.ids import as_id
 from cardfile.metamodel.records.query import parse_filter
 from cardfile.platform.app.factory import get_runtime
 
 from .auth import current_actor
 from .requests import json_body
+from .schemas import (GroupChanges, GroupMembers, NewGroup, NewPassword, NewUser, Permission, ReassignOwner,
+                      UserChanges)
 from .tokens import continue_session
 from .v1 import bp
 
@@ -68,7 +71,17 @@ def admin_create_user():
 
 @bp.patch("/users/<username>")
 def admin_update_user(username):
-    return get_runtime().users.update_user(username, json_body(), current_actor())
+    """An empty body changes nothing and answers the user as they are."""
+    rt = get_runtime()
+    actor = current_actor()
+    changes = json_body()
+    if changes:
+        return rt.users.update_user(username, changes, actor)
+    rt.access.check_admin(actor)
+    found = next((u for u in rt.users.list() if u["username"] == username), None)
+    if found is None:
+        raise NotFound(f"No user {username!r}.", {"username": username})
+    return found
 
 
 @bp.post("/users/<username>/disable")
@@ -165,11 +178,11 @@ def admin_security_log():
     args = request.args
     limit = args.get("limit", "100")
     before = args.get("before")
-    if not limit.isdigit() or (before is not None and not before.isdigit()):
-        raise BadQuery("limit and before are whole numbers.", {})
+    before_id = as_id(before) if before else None
+    if not limit.isdigit() or len(limit) > 19 or (before and before_id is None):
+        raise BadQuery("limit and before are whole numbers (before: an entry's id).", {})
     return {"entries": get_runtime().security.list(
-        current_actor(), event=args.get("event") or None, limit=int(limit),
-        before_id=int(before) if before else None)}
+        current_actor(), event=args.get("event") or None, limit=int(limit), before_id=before_id)}
 
 
 def openapi_paths(spec) -> None:
@@ -181,32 +194,34 @@ def openapi_paths(spec) -> None:
     group = path_param("group", "A group's name.")
     table = path_param("table", "A table's API name, or * for every table.")
 
-    def op(op_id: str, summary: str, body: bool = False, status: int = 200) -> dict:
+    def op(op_id: str, summary: str, body=None, status: int = 200) -> dict:
         return operation(op_id, "administration", summary, {**ok(summary, OBJECT, status), **admin_errors},
-                         body=OBJECT if body else None, description="Administrators only; see docs/access.md.")
+                         body=body, description="Administrators only; see docs/access.md.")
 
     spec.path(path="/users", operations={"get": op("admin_list_users", "Users with their groups"),
-                                         "post": op("admin_create_user", "Create a user", True, 201)})
+                                         "post": op("admin_create_user", "Create a user", NewUser, 201)})
     spec.path(path="/users/{username}", parameters=[user],
-              operations={"patch": op("admin_update_user", "Change name, email, admin flag, attributes", True)})
+              operations={"patch": op("admin_update_user", "Change name, email, admin flag, attributes",
+                                         UserChanges)})
     for name, summary in (("disable", "Disable a user (never deleted)"), ("enable", "Enable a user again")):
         spec.path(path=f"/users/{{username}}/{name}", parameters=[user],
                   operations={"post": op(f"admin_{name}_user", summary)})
     spec.path(path="/users/{username}/password", parameters=[user],
               operations={"post": op("admin_reset_password", "Set a new password (signs the user out everywhere)",
-                                     True)})
+                                     NewPassword)})
     spec.path(path="/users/{username}/sessions", parameters=[user],
               operations={"delete": op("admin_end_sessions", "Sign the user out everywhere")})
     spec.path(path="/groups", operations={"get": op("admin_list_groups", "Groups"),
-                                          "post": op("admin_create_group", "Create a group", True, 201)})
+                                          "post": op("admin_create_group", "Create a group", NewGroup, 201)})
     spec.path(path="/groups/{group}", parameters=[group], operations={
         "get": op("admin_get_group", "A group with members and permissions"),
-        "patch": op("admin_update_group", "Change a group", True),
+        "patch": op("admin_update_group", "Change a group", GroupChanges),
         "delete": op("admin_delete_group", "Delete a group (memberships and permissions)")})
     spec.path(path="/groups/{group}/members", parameters=[group],
-              operations={"put": op("admin_set_members", "Replace the members", True)})
+              operations={"put": op("admin_set_members", "Replace the members", GroupMembers)})
     spec.path(path="/groups/{group}/permissions/{table}", parameters=[group, table], operations={
-        "put": op("admin_set_permission", "Set what the group may do on the table", True),
+        "put": op("admin_set_permission", "Set what the group may do on the table", Permission),
         "delete": op("admin_remove_permission", "Remove the group's permission on the table")})
-    spec.path(path="/reassign-owner", operations={"post": op("admin_reassign_owner", "Move records to another owner", True)})
+    spec.path(path="/reassign-owner", operations={"post": op("admin_reassign_owner", "Move records to another owner",
+                                                             ReassignOwner)})
     spec.path(path="/security-log", operations={"get": op("admin_security_log", "The security log, newest first")})

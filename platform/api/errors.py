@@ -4,7 +4,10 @@ Domain errors (``cardfile.metamodel.errors``, ``FormulaError``) carry a stable `
 this table alone decides their HTTP status. Every error under ``/api`` is rendered as
 ``{"error": {"code", "message", "details"}}``; pages get the web error page instead.
 Bad input never produces a 500: an unexpected exception is logged and answered with
-``INTERNAL_ERROR``.
+``INTERNAL_ERROR``. A number or date the database driver cannot hold (SQLite's
+``OverflowError``, PostgreSQL's data exceptions such as ``bigint out of range``) only ever
+comes from input that got past the checks; it is logged and answered ``400
+VALUE_OUT_OF_RANGE``, never 500.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 from typing import Any, Callable
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from cardfile.formula.errors import CODES as FORMULA_CODES, FormulaError
@@ -25,6 +29,8 @@ STATUS: dict[str, int] = {
     "BAD_REQUEST": 400,
     "BAD_JSON": 400,
     "BAD_QUERY": 400,
+    "UNKNOWN_KEYS": 400,
+    "VALUE_OUT_OF_RANGE": 400,
     # who is asking
     "AUTHENTICATION_REQUIRED": 401,
     "AUTHENTICATION_FAILED": 401,
@@ -163,6 +169,14 @@ def register_error_handlers(app: Flask, render_page: HtmlRenderer) -> None:
         else:
             message = exc.description or exc.name
         return respond(exc.code, code, message, details, headers)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(exc: Exception):
+        app.logger.warning("A value out of range reached the database on %s %s: %s",
+                           request.method, request.path, exc)
+        return respond(400, "VALUE_OUT_OF_RANGE", "A number or date in the request is out of the range "
+                       "the database can hold (ids and whole numbers: up to 9223372036854775807).")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -1,10 +1,17 @@
-"""Records over the record service: list, read, create, update, trash, restore, history, bulk."""
+"""Records over the record service: list, read, create, update, trash, restore, history, bulk.
+
+A body may not set what Cardfile keeps itself (:data:`SYSTEM_KEYS`: the id, who and when
+created or changed it) nor, unless the caller is an administrator, the owner: such a key
+is refused with 403 naming it instead of being dropped. An update may repeat a key with
+the record's current value (a record read, changed and sent back whole).
+"""
 
 from __future__ import annotations
 
 from flask import jsonify, request, url_for
 
-from cardfile.metamodel.errors import BadQuery
+from cardfile.metamodel.errors import AccessDenied, BadQuery
+from cardfile.metamodel.ids import MAX_ID
 from cardfile.platform.app.factory import get_runtime
 
 from .auth import current_actor
@@ -14,9 +21,44 @@ from .schemas import TrashedQuery, VersionQuery, list_query, load_query
 from .v1 import bp
 
 
+#: what Cardfile writes itself; a body never sets it (``version`` is read by an update)
+SYSTEM_KEYS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by", "deleted_at")
+
+
 def _id(raw: str):
     """A numeric path segment as an int; anything else goes on as text (the service answers 404)."""
     return int(raw) if raw.isdigit() else raw
+
+
+def refuse_system_keys(actor, table: str, data, current: dict | None = None) -> None:
+    """403 naming the keys of ``data`` the caller may not set (see the module doc).
+
+    ``current`` is the record an update changes: a key holding its present value passes.
+    """
+    if not isinstance(data, dict):
+        return
+    keys = [k for k in SYSTEM_KEYS if k in data and not (current is not None and k == "version")]
+    if "owner" in data and not actor.is_admin:
+        keys.append("owner")
+    if keys and current is None and "owner" in keys and data["owner"] == actor.id:
+        keys.remove("owner")
+    if current is not None:
+        keys = [k for k in keys if data[k] != current.get(k)]
+    if keys:
+        raise AccessDenied(f"{', '.join(keys)} cannot be set here: Cardfile keeps "
+                           f"{'them' if len(keys) > 1 else 'it'}"
+                           f"{'' if keys != ['owner'] else ' (only an administrator may give a record to someone else)'}.",
+                           {"table": table, "fields": keys})
+
+
+def body_version(data) -> int | None:
+    """The body's ``version`` (a whole number from 1), or None without one."""
+    if not isinstance(data, dict) or data.get("version") is None:
+        return None
+    version = data["version"]
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_ID:
+        raise BadQuery("version must be the record's version, a whole number from 1.", {"field": "version"})
+    return version
 
 
 def _with_etag(record: dict, status: int = 200):
@@ -36,7 +78,9 @@ def list_records(table):
 
 @bp.post("/tables/<table>/records")
 def create_record(table):
-    record = get_runtime().records.create(current_actor(), table, json_body())
+    data = json_body()
+    refuse_system_keys(current_actor(), table, data)
+    record = get_runtime().records.create(current_actor(), table, data)
     response = _with_etag(record, 201)
     response.headers["Location"] = url_for("api.get_record", table=table, record_id=record["id"])
     return response
@@ -46,6 +90,8 @@ def create_record(table):
 def bulk_create_records(table):
     """A JSON array of records, saved all together or not at all."""
     rows = json_body(expect=list)
+    for row in rows:
+        refuse_system_keys(current_actor(), table, row)
     result = get_runtime().records.bulk_create(current_actor(), table, rows)
     response = jsonify(result)
     response.status_code = 201
@@ -63,10 +109,15 @@ def update_record(table, record_id):
     """The version comes from the body's ``version`` or from an ``If-Match`` header."""
     data = json_body()
     version = if_match_version()
-    if version is not None and data.get("version") is not None and str(data["version"]) != str(version):
+    sent = body_version(data)
+    if version is not None and sent is not None and sent != version:
         raise BadQuery("The body's version and the If-Match header disagree.",
-                       {"version": data["version"], "if_match": version})
-    record = get_runtime().records.update(current_actor(), table, _id(record_id), data, version=version)
+                       {"version": sent, "if_match": version})
+    actor = current_actor()
+    runtime = get_runtime()
+    if any(k in data for k in (*SYSTEM_KEYS, "owner") if k != "version"):
+        refuse_system_keys(actor, table, data, runtime.records.get(actor, table, _id(record_id)))
+    record = runtime.records.update(actor, table, _id(record_id), data, version=version)
     return _with_etag(record)
 
 
@@ -97,6 +148,6 @@ def if_match_version() -> int | None:
     if text.startswith("W/"):
         text = text[2:]
     text = text.strip('"')
-    if not text.isdigit():
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
         raise BadQuery("If-Match must hold the record's version, e.g. If-Match: \"3\".", {"if_match": header})
     return int(text)

@@ -10,7 +10,13 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from cardfile.metamodel.errors import BadQuery, InvalidDefinition, ValidationFailed
+from cardfile.metamodel.ids import MAX_ID
 from cardfile.metamodel.records.query import MAX_PER_PAGE, ListQuery, parse_filter
+
+
+#: the last page a list may ask for: 2**53 (the largest whole number JSON clients hold
+#: exactly), so that the page's offset stays within a 64-bit integer
+MAX_PAGE = 2**53
 
 
 class _Query(Schema):
@@ -25,7 +31,7 @@ class RecordListQuery(_Query):
     search = fields.String(load_default=None, metadata={"description": "Quick search over text fields."})
     sort = fields.String(load_default=None, metadata={
         "description": "Comma-separated field names; a leading '-' sorts descending, e.g. -amount,name."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     trashed = fields.Boolean(load_default=False, metadata={"description": "List the trash instead."})
     where = fields.String(load_default=None, metadata={
@@ -43,7 +49,7 @@ class PurgeQuery(_Query):
 
 
 class VersionQuery(_Query):
-    version = fields.Integer(load_default=None, metadata={
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID), metadata={
         "description": "Refuse with 409 unless the record still has this version."})
 
 
@@ -123,6 +129,67 @@ def _first_problem(messages, path: str = "") -> tuple[str, str]:
 
 class TokenRequest(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+# --- administration bodies: what each may hold (bodies.py refuses any other key) -------
+class _Body(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class NewUser(_Body):
+    username = fields.String(required=True)
+    password = fields.String(required=True)
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    is_admin = fields.Boolean()
+    groups = fields.List(fields.String(), metadata={"description": "Groups to join, by name."})
+
+
+class UserChanges(_Body):
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    is_admin = fields.Boolean()
+    attributes = fields.Dict(keys=fields.String(), metadata={
+        "description": "Attributes rules read as me.<name>: text, numbers or yes/no."})
+
+
+class NewPassword(_Body):
+    password = fields.String(required=True)
+
+
+class NewGroup(_Body):
+    name = fields.String(required=True)
+    description = fields.String()
+    is_admin = fields.Boolean()
+    sections = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "Menu sections the group sees (null: all)."})
+
+
+class GroupChanges(_Body):
+    name = fields.String()
+    description = fields.String()
+    is_admin = fields.Boolean()
+    sections = fields.List(fields.String(), allow_none=True)
+
+
+class GroupMembers(_Body):
+    members = fields.List(fields.String(), required=True, metadata={"description": "Every member's username."})
+
+
+class Permission(_Body):
+    actions = fields.List(fields.String(), metadata={
+        "description": "read, create, update, delete, export, print, design."})
+    rows = fields.Raw(metadata={"description": 'Row scope: "all", "own", "group" or {"condition": "…"}.'})
+    fields_ = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields", metadata={
+        "description": 'Field name -> "hidden" or "read_only".'})
+
+
+class ReassignOwner(_Body):
+    from_ = fields.String(required=True, data_key="from", metadata={"description": "Username of the owner now."})
+    to = fields.String(required=True, metadata={"description": "Username of the new owner."})
+    tables = fields.List(fields.String(), metadata={"description": "Only these tables (default: every table)."})
+    filters = fields.List(fields.String(), metadata={"description": "field:operator:value, all must match."})
 
 
 def load_query(schema: Schema, args) -> dict:

@@ -9,6 +9,7 @@ from cardfile.platform.app.factory import get_runtime
 from cardfile.platform.app.inputs import check_params
 
 from .auth import authenticate
+from .bodies import check_known_keys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -22,6 +23,7 @@ def _before():
         request.max_content_length = get_runtime().settings.max_json_bytes
     authenticate()
     check_params(request.args)
+    check_known_keys()
 
 
 # The route modules attach their views to ``bp``.

@@ -24,6 +24,7 @@ import jsonschema
 from sqlalchemy import insert, select, update
 
 from cardfile.metamodel.errors import AccessDenied, InvalidDefinition, NameClash, NotFound, StaleVersion
+from cardfile.metamodel.ids import as_id
 from cardfile.metamodel.storage.platform_tables import cf_audit, cf_groups, cf_templates, cf_template_versions
 
 from .docx_check import check_docx
@@ -316,10 +317,9 @@ class TemplateService:
             raise NameClash(f"This table already has a template named {name!r}.", {"field": "name", "name": name})
 
     def _row(self, template_id, trashed: bool = False, any_state: bool = False):
-        try:
-            key = int(template_id)
-        except (TypeError, ValueError):
-            raise TemplateNotFound(template_id) from None
+        key = as_id(template_id)
+        if key is None:
+            raise TemplateNotFound(template_id)
         with self.rt.engine.connect() as conn:
             row = conn.execute(select(cf_templates).where(cf_templates.c.id == key)).mappings().first()
         if row is None or (not any_state and (row["deleted_at"] is not None) != trashed):

@@ -110,7 +110,8 @@ def test_bad_definitions_are_422(api, clients_table, expect_error):
     error = expect_error(api.post(f"/tables/{clients_table}/fields", json={"label": "X", "type": "colour"}),
                          422, "UNKNOWN_FIELD_TYPE")
     assert "colour" in error["message"] and "text" in error["details"]["known"]
-    expect_error(api.post("/tables", json={"label": "T", "colour": "red"}), 422, "INVALID_DEFINITION")
+    unknown = expect_error(api.post("/tables", json={"label": "T", "colour": "red"}), 400, "UNKNOWN_KEYS")
+    assert unknown["details"] == {"unknown": ["colour"]}
     expect_error(api.post("/tables", json={"label": ""}), 422, "INVALID_DEFINITION")
     expect_error(api.post(f"/tables/{clients_table}/fields", json={"label": "N", "type": "counter"}),
                  422, "INVALID_DEFINITION")

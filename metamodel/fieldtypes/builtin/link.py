@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer
 
+from ...ids import MAX_ID
 from ...storage import names
 from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, FieldType, FieldValueError, same_rules
 
@@ -19,7 +20,7 @@ def parse_id(raw, what: str) -> int:
         value = int(raw.strip())
     else:
         raise FieldValueError(f"expected the id of a {what}, got {raw!r}")
-    if value <= 0:
+    if not 1 <= value <= MAX_ID:
         raise FieldValueError(f"expected the id of a {what}, got {raw!r}")
     return value
 

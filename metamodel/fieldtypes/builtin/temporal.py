@@ -49,7 +49,10 @@ def parse_datetime(raw) -> dt.datetime:
         raise FieldValueError(f"expected a date and time (ISO 8601), got {type(raw).__name__}")
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).replace(microsecond=value.microsecond)
+    try:
+        return value.astimezone(dt.timezone.utc).replace(microsecond=value.microsecond)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-23:00 is past the year 9999 in UTC
+        raise FieldValueError(f"date and time out of range (years 1 to 9999 in UTC), got {raw!r}") from None
 
 
 class DateType(FieldType):
