@@ -329,7 +329,8 @@ def _render_result(rt, tdef, page: dict, result: dict, kind: str | None):
               "value_text": "" if p.get("value") is None else str(p["value"])} for p in problems[:SHOWN_PROBLEMS]]
     mapped = [by for by in (result.get("mapping") or {}).values() if by]
     preview_fields = [tdef.field(n) for n in mapped if tdef.field(n) is not None]
-    rows = result.get("preview") or []
+    failed = {p["row"] for p in problems}
+    rows = [p for p in result.get("preview") or [] if p["row"] not in failed]  # rows that will be stored
     names = _link_names(rt, tdef, preview_fields, rows)
     preview = [{"row": p["row"], "action": p["action"], "id": p.get("id"),
                 "cells": [format_value(rt.registry, f, _shown_value(names, f, p["values"].get(f.api_name)))

@@ -172,6 +172,14 @@ def test_cells_that_only_look_like_numbers_or_dates_are_explained():
 
     assert number_text("12,50 EUR", money=True) == "12.50EUR"
     assert number_text("двадцать", money=True) == "двадцать"  # a word, not an amount with a currency code
+    from cardfile.metamodel.fieldtypes.base import FieldValueError
+    from cardfile.metamodel.fieldtypes.builtin.money import MoneyType
+    from cardfile.metamodel.model import FieldDef
+
+    money = FieldDef(id=1, table_id=1, api_name="amount", label="Amount", type="money", options={"currency": "RUB"})
+    with pytest.raises(FieldValueError, match="'двадцать'"):
+        MoneyType().parse_value("двадцать", money)
+    assert MoneyType().parse_value("12.50 eur", money)["currency"] == "EUR"
     with pytest.raises(CellError, match="there is no such date: 31.02.2026"):
         date_value("31.02.2026")
     with pytest.raises(CellError, match="there is no such date: 2026-02-30"):

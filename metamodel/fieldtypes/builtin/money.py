@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 
 from sqlalchemy import Column, String
 
@@ -11,6 +12,7 @@ from ..base import FieldType, FieldValueError, same_rules
 from .number import NUMBER_OPERATORS, DecimalType, fast_decimal, scaled_decimal, to_decimal
 
 CURRENCY_PATTERN = "^[A-Z]{3}$"
+_CODE = re.compile(r"[A-Za-z]{3}")  # a currency code after an amount ("12.50 EUR"), not any word
 _SLOW = object()  # an amount the encoder's fast step does not take
 
 
@@ -43,7 +45,7 @@ class MoneyType(DecimalType):
             if raw.get("amount") in (None, ""):
                 raise FieldValueError("money needs an amount")
             amount_raw, currency = raw["amount"], raw.get("currency") or self.currency(field)
-        elif isinstance(raw, str) and len(raw.strip()) > 4 and raw.strip()[-3:].isalpha():
+        elif isinstance(raw, str) and len(raw.strip()) > 4 and _CODE.fullmatch(raw.strip()[-3:]):
             amount_raw, currency = raw.strip()[:-3], raw.strip()[-3:]
         else:
             amount_raw, currency = raw, self.currency(field)
