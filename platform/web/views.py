@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
 
-from cardfile.metamodel.errors import AuthenticationFailed, BadQuery
+from cardfile.metamodel.errors import AuthenticationFailed, BadQuery, InvalidDefinition, ValidationFailed
 from cardfile.metamodel.layouts import LayoutService
 from cardfile.metamodel.security_log import TooManyAttempts
+from cardfile.metamodel.users import MIN_PASSWORD
 from cardfile.metamodel.views import ViewService
 from cardfile.platform.app.factory import get_runtime
 from cardfile.platform.app.inputs import check_params
 from cardfile.platform.app.sessions import end_session, session_actor, start_session
 from cardfile.reports.service import ReportService
 
-from .forms import LanguageForm, LoginForm, LogoutForm
+from .forms import LanguageForm, LoginForm, LogoutForm, PasswordForm
 from .i18n import LANGUAGES, SESSION_KEY
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -130,6 +131,32 @@ def logout():
     if form.validate_on_submit():
         end_session()
     return redirect(url_for("web.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """One's own password: every session of the user ends; this browser goes on in a new one."""
+    form = PasswordForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            get_runtime().users.change_own_password(g.user, form.current_password.data, form.new_password.data,
+                                                    source=request.remote_addr)
+        except ValidationFailed:
+            error, status = _("The current password is not right."), 422
+        except InvalidDefinition:
+            error, status = _("A password needs at least %(num)s characters.", num=MIN_PASSWORD), 422
+        except TooManyAttempts as exc:
+            error, status = exc.message, 429
+        else:
+            start_session(g.user)
+            flash(_("Password changed. You were signed out on every other device."), "success")
+            return redirect(url_for("web.index"))
+    elif request.method == "POST":
+        error = next(iter(e for errors in form.errors.values() for e in errors), None) or \
+            _("Fill in every field.")
+        status = 422
+    return render_template("password.html", form=form, error=error), status
 
 
 @bp.post("/language")

@@ -183,3 +183,27 @@ def test_a_session_idle_on_the_server_is_over(app, site):
         conn.execute(sa.update(cf_sessions).values(
             last_seen_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=3)))
     _refused(client)
+
+
+def test_own_password_change_on_the_web_page(app, site):
+    client, thief = signed_in(app)
+    page = client.get("/account/password")
+    assert page.status_code == 200 and b"Current password" in page.data
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page.data).group(1).decode()
+
+    def change(current, new, repeat):
+        return client.post("/account/password", data={"current_password": current, "new_password": new,
+                                                      "repeat_password": repeat, "csrf_token": token})
+
+    wrong = change("not-it-at-all", "vera-new-password", "vera-new-password")
+    assert wrong.status_code == 422 and b"The current password is not right." in wrong.data
+    assert change("vera-password", "vera-new-password", "something-else").status_code == 422
+    short = change("vera-password", "short", "short")
+    assert short.status_code == 422 and b"at least 8 characters" in short.data
+    assert thief.get("/api/v1/me").status_code == 200  # nothing changed so far
+    done = change("vera-password", "vera-new-password", "vera-new-password")
+    assert done.status_code == 302
+    _refused(thief)
+    home = client.get("/")
+    assert home.status_code == 200 and b"signed out on every other device" in home.data
+    assert _login(app.test_client(), "vera", "vera-new-password").status_code == 302
