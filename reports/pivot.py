@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from cardfile.formula.rounding import quantize
 from cardfile.metamodel.records.aggregate import AggregateSpec, Measure
 
 from .definition import groups, list_query, validate_definition
@@ -253,8 +254,7 @@ _ROLLERS = {"sum": _sum, "min": _min, "max": _max}
 def _divide(total, count):
     if isinstance(total, Decimal) or isinstance(count, Decimal):
         places = -total.as_tuple().exponent if isinstance(total, Decimal) else 0
-        quantum = Decimal(1).scaleb(-max(places, 2))
-        return (Decimal(total) / Decimal(count)).quantize(quantum)
+        return quantize(Decimal(total) / Decimal(count), max(places, 2))
     return Decimal(total) / Decimal(count) if count else None
 
 

@@ -8,11 +8,12 @@ module's terms), as spreadsheets and accounting programs do; PostgreSQL's
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 
 from .. import errors as E
 from .. import ops
 from ..errors import FormulaError
+from ..rounding import quantize
 from ..types import NUMBER, Money
 from .registry import NUMERIC, ArgTypeError, FunctionRegistry, FunctionSpec, Param, TypeCall
 
@@ -23,7 +24,7 @@ def round_decimal(value: Decimal, places: int) -> Decimal:
     if abs(places) > MAX_ROUND_PLACES:
         raise FormulaError(E.LIMIT, f"round() takes at most {MAX_ROUND_PLACES} places")
     try:
-        result = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        result = quantize(value, places)
     except InvalidOperation:
         raise FormulaError(E.RUNTIME, "number too large to round") from None
     return result if places >= 0 else Decimal(int(result))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from .. import errors as E
 from .. import ops
 from ..errors import FormulaError
+from ..rounding import format_number
 from ..types import BOOL, NUMBER, TEXT, Money
 from .registry import FunctionRegistry, FunctionSpec, Param
 
@@ -61,8 +62,8 @@ def _format(value, pattern):
         raise FormulaError(E.RUNTIME, f"unsupported number format {pattern!r}: use e.g. "
                                       "\",.2f\" or \".0%\"")
     if isinstance(value, Money):
-        return f"{format(value.amount, pattern)} {value.currency}"
-    return format(ops.to_number(value), pattern)
+        return f"{format_number(value.amount, pattern)} {value.currency}"
+    return format_number(ops.to_number(value), pattern)
 
 
 def _native(name):

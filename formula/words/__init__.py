@@ -10,7 +10,9 @@ language (``numbers.py``); English numbers come from num2words.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from ..rounding import quantize
 
 from .forms import AND, FORMS, MINUS
 from .numbers import LANGUAGES, MAX, number_words, romanian_de, slavic_form
@@ -53,7 +55,7 @@ def amount_words(amount, currency: str, lang: str = "en", cents: str = "digits",
     if cents not in CENTS_STYLES:
         raise WordsError(f"cents is one of {', '.join(CENTS_STYLES)}, not {cents!r}")
     try:
-        value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        value = quantize(Decimal(str(amount)), 2)
     except (InvalidOperation, ValueError):
         raise WordsError(f"{amount!r} is not an amount") from None
     negative = value < 0

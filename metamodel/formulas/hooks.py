@@ -249,13 +249,14 @@ class Computed:
         if hasattr(result, "amount") and hasattr(result, "currency"):
             result = {"amount": result.amount, "currency": result.currency}
         if f.type in ("decimal", "percent", "money"):
-            from decimal import ROUND_HALF_UP, Decimal
-            quantum = Decimal(1).scaleb(-int(f.opt("places", 2)))
+            from decimal import Decimal
+
+            from ...formula.rounding import quantize
+            places = int(f.opt("places", 2))
             if isinstance(result, dict):
-                result = {**result, "amount": Decimal(result["amount"]).quantize(
-                    quantum, rounding=ROUND_HALF_UP)}
+                result = {**result, "amount": quantize(Decimal(result["amount"]), places)}
             else:
-                result = Decimal(result).quantize(quantum, rounding=ROUND_HALF_UP)
+                result = quantize(Decimal(result), places)
         return ftype.parse(result, f)
 
     def after_create(self, conn, snap: Snapshot, table: TableDef, record_id: int, actor=None) -> None:

@@ -22,7 +22,7 @@ rows, the errors (id, message; the first 100), the path and the seconds taken.
 from __future__ import annotations
 
 import time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
@@ -32,6 +32,7 @@ from sqlalchemy import and_, func, select, update
 from ...formula.checker import may_fail
 from ...formula.errors import FormulaError
 from ...formula.nodes import Call, Path, walk
+from ...formula.rounding import quantize
 from ...formula.to_sql import to_sql, to_sql_scaled
 from ..fieldtypes.builtin.computed import is_error, result_of, result_places
 from ..model import FieldDef, TableDef
@@ -73,7 +74,7 @@ def store_scaled(value, places):
     if value is None or isinstance(value, (str, bytes)):
         return None
     number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
-    return int(number.scaleb(int(places)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int(quantize(number.scaleb(int(places)), 0))
 
 
 def register_sqlite_store(dbapi_connection) -> None:

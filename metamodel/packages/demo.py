@@ -40,6 +40,7 @@ from typing import Any
 
 from slugify import slugify
 
+from ...formula.rounding import quantize
 from ..actors import Actor
 from ..errors import CardfileError
 from ..model import FieldDef, TableDef
@@ -288,7 +289,7 @@ class DemoGenerator:
         places = int(f.opt("places", 2))
         step = Decimal(str(step)) if step is not None else Decimal(1).scaleb(-places)
         steps = int((high - low) / step)
-        value = (low + step * self.rng.randint(0, max(steps, 0))).quantize(Decimal(1).scaleb(-places))
+        value = quantize(low + step * self.rng.randint(0, max(steps, 0)), places)
         if f.type == "money":
             return {"amount": value, "currency": f.opt("currency", "EUR")}
         return value

@@ -9,12 +9,14 @@ stay exact there too. ``casefold(expr)``: case-insensitive matching for any scri
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Numeric
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import String, TypeDecorator
+
+from ...formula.rounding import quantize_to
 
 
 class ExactDecimal(TypeDecorator):
@@ -34,7 +36,7 @@ class ExactDecimal(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        value = Decimal(value).quantize(self.quantum, rounding=ROUND_HALF_UP)
+        value = quantize_to(Decimal(value), self.quantum)
         if dialect.name == "sqlite":
             return int(value.scaleb(self.places))
         return value
@@ -44,9 +46,9 @@ class ExactDecimal(TypeDecorator):
             return None
         if dialect.name == "sqlite":
             if isinstance(value, float):
-                return Decimal(repr(value)).scaleb(-self.places).quantize(self.quantum, rounding=ROUND_HALF_UP)
-            return Decimal(int(value)).scaleb(-self.places).quantize(self.quantum)
-        return Decimal(value).quantize(self.quantum, rounding=ROUND_HALF_UP)
+                return quantize_to(Decimal(repr(value)).scaleb(-self.places), self.quantum)
+            return quantize_to(Decimal(int(value)).scaleb(-self.places), self.quantum)
+        return quantize_to(Decimal(value), self.quantum)
 
     @property
     def python_type(self):
@@ -111,7 +113,7 @@ def fast_bind(column_type, dialect, slow):
         def bind_decimal(value):
             if type(value) is Decimal and value.is_finite() and value.adjusted() < digits:
                 if not sqlite:
-                    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+                    return quantize_to(value, quantum)
                 numerator, denominator = value.as_integer_ratio()
                 if factor % denominator == 0:  # no digits beyond the places: nothing to round
                     return numerator * (factor // denominator)

@@ -14,6 +14,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError, dates, numbers
 
+from cardfile.formula.rounding import quantize
 from cardfile.metamodel.model import FieldDef
 
 YES_NO = {"en": ("Yes", "No"), "ru": ("Да", "Нет"), "uk": ("Так", "Ні"), "ro": ("Da", "Nu"), "hy": ("Այո", "Ոչ")}
@@ -70,6 +71,8 @@ class Formatter:
             return self.number(value, 2)
         if not symbol:
             return f"{self.number(value, 2)} {currency}"
+        # Babel would round half to even: round half away from zero first
+        value = quantize(value, numbers.get_currency_precision(currency))
         return numbers.format_currency(value, currency, locale=self.locale)
 
     def number(self, value, places: int | None = None) -> str:
@@ -80,7 +83,7 @@ class Formatter:
             return numbers.format_decimal(number, locale=self.locale, decimal_quantization=False)
         places = max(0, min(int(places), 10))
         pattern = "#,##0" + ("." + "0" * places if places else "")
-        return numbers.format_decimal(number, format=pattern, locale=self.locale)
+        return numbers.format_decimal(quantize(number, places), format=pattern, locale=self.locale)
 
     def date(self, value, style: str = "long") -> str:
         moment = as_date(value)

@@ -13,11 +13,12 @@ this record's evaluation failed. Filters and sorting work as for a field of the 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, String, Text
 
+from ....formula.rounding import quantize
 from ...model import FieldDef
 from ...storage import names
 from ...storage.sqltypes import ExactDecimal, UtcDateTime
@@ -136,12 +137,11 @@ class FormulaType(FieldType):
         kind = result_of(field).get("kind", "TEXT")
         if kind in ("NUMBER", "MONEY"):
             places = result_places(field)
-            quantum = Decimal(1).scaleb(-places)
             amount = value.amount if hasattr(value, "amount") else value
             currency = getattr(value, "currency", None) or result_of(field).get("currency") or "EUR"
             if isinstance(amount, dict):
                 amount, currency = amount["amount"], amount["currency"]
-            number = Decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
+            number = quantize(Decimal(amount), places)
             if kind == "NUMBER":
                 return int(number) if places == 0 else number
             return {"amount": number, "currency": currency}

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import BigInteger
 
+from ....formula.rounding import quantize, quantize_to
 from ...storage.sqltypes import ExactDecimal
 from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, ORDER_OPERATORS, FieldType, FieldValueError, same_rules
 
@@ -86,7 +87,7 @@ def fast_decimal(places: int, bounds: tuple, slow, wrap=None):
         else:
             return slow(raw)
         if value.is_finite() and value.adjusted() < digits:
-            quantized = value.quantize(quantum)
+            quantized = quantize_to(value, quantum)
             if quantized == value and (unbounded or ((low is None or quantized >= low)
                                                      and (high is None or quantized <= high))):
                 return quantized if wrap is None else wrap(quantized)
@@ -193,7 +194,7 @@ class DecimalType(_Bounded):
         if abs(value) >= Decimal(10) ** (DECIMAL_DIGITS - places):
             raise FieldValueError(
                 f"number is too large (at most {DECIMAL_DIGITS - places} digits before the point)")
-        quantized = value.quantize(Decimal(1).scaleb(-places))
+        quantized = quantize(value, places)
         if quantized != value:
             raise FieldValueError(f"at most {places} digits after the decimal point (got {raw})")
         return quantized
@@ -231,7 +232,7 @@ class DecimalType(_Bounded):
         low = int(to_decimal(field.opt("min", 0)))
         high = int(to_decimal(field.opt("max", 1000)))
         cents = rng.randint(low * 100, max(low, high) * 100)
-        return (Decimal(cents) / 100).quantize(Decimal(1).scaleb(-self.places(field)))
+        return quantize(Decimal(cents) / 100, self.places(field))
 
 
 class PercentType(DecimalType):
@@ -242,4 +243,4 @@ class PercentType(DecimalType):
         return "" if value is None else f"{value} %"
 
     def random_value(self, field, rng):
-        return Decimal(rng.randint(0, 30)).quantize(Decimal(1).scaleb(-self.places(field)))
+        return quantize(Decimal(rng.randint(0, 30)), self.places(field))
