@@ -154,6 +154,11 @@ def _syntax_error(exc: SyntaxError, source: str, sources: SourceMap, field) -> F
     if hint is not None:
         return FormulaError(E.SYNTAX, "use == to compare ('=' only names an argument, "
                             "as in where=…)", sources.position(hint), field)
+    end = _missing_at_end(exc, source, sources)
+    if end is not None:  # Python reports the end of the text as offset 0: name the last token
+        last = source[end.start:end.end]
+        return FormulaError(E.SYNTAX, f"the formula ends too early: something is missing after {last!r}",
+                            sources.position(end), field)
     offset = _char_offset_from_text(sources, exc.lineno or 1, exc.offset or 1)
     offset = min(offset, max(len(source) - 1, 0))
     message = (exc.msg or "invalid syntax").split(". Maybe")[0]
@@ -166,6 +171,30 @@ def _syntax_error(exc: SyntaxError, source: str, sources: SourceMap, field) -> F
         message = "use 'and' / 'or' to combine conditions"
     return FormulaError(E.SYNTAX, message, sources.position(Span(offset, min(offset + 1, len(source)))),
                         field)
+
+
+def _missing_at_end(exc: SyntaxError, source: str, sources: SourceMap) -> Span | None:
+    """The span of the last token when the syntax error lies past the end of the text (an
+    operand missing after ``+``, ``and``, ``else``…); None when it lies inside the text."""
+    if (exc.msg or "invalid syntax") != "invalid syntax":
+        return None
+    content_end = len(source.rstrip())
+    if exc.offset:
+        offset = _char_offset_from_text(sources, exc.lineno or 1, exc.offset)
+        if offset < content_end:
+            return None
+    last = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.COMMENT,
+                                  tokenize.INDENT, tokenize.DEDENT) and token.string.strip():
+                last = token
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    if last is None:
+        return None
+    start = sources.offset(last.start[0], 0) + last.start[1]
+    return Span(start, min(start + len(last.string), content_end))
 
 
 def _char_offset_from_text(sources: SourceMap, lineno: int, offset: int) -> int:

@@ -122,6 +122,26 @@ def test_spreadsheet_and_c_habits_get_hints(source, words):
     assert words in refuse(source).message
 
 
+@pytest.mark.parametrize("source, column, token", [
+    ("a +", 3, "+"), ("price * ", 7, "*"), ("x ==", 3, "=="), ("x and", 3, "and"),
+    ("a + b -", 7, "-"), ("f(x)+", 5, "+"), ("x if y else", 8, "else"), ("a +\n", 3, "+"),
+    ('"привет" +', 10, "+"), ("not", 1, "not"),
+])
+def test_a_missing_operand_at_the_end_points_at_the_last_token(source, column, token):
+    error = refuse(source)
+    assert error.code == "FORMULA_SYNTAX"
+    assert error.position["column"] == column
+    assert source[error.position["start"]:error.position["end"]] == token
+    assert "ends too early" in error.message and repr(token) in error.message
+
+
+@pytest.mark.parametrize("source, column", [("a b", 3), ("a + * b", 5), ("(a +)", 5)])
+def test_errors_inside_the_text_keep_their_position(source, column):
+    error = refuse(source)
+    assert error.position["column"] == column
+    assert "ends too early" not in error.message
+
+
 def test_positions_on_later_lines_and_after_non_ascii_text():
     error = refuse('("привет" +\n  x.__y)')
     assert error.position["line"] == 2
