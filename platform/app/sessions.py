@@ -29,7 +29,7 @@ USER_KEY = "user_id"
 SECRET_KEY = "sid"
 CSRF_KEY = "csrf_token"  # the key Flask-WTF keeps its raw token under
 SEEN_KEY = "seen"
-#: kept across sign-in: the chosen language (``web.i18n.SESSION_KEY``)
+#: kept across sign-in and sign-out: the chosen language (``web.i18n.SESSION_KEY``)
 KEPT_KEYS = ("lang",)
 VIEW_AS_KEY = "view_as"
 DEFAULT_IDLE_MINUTES = 60
@@ -48,11 +48,7 @@ def start_session(actor: Actor) -> None:
     secret = get_runtime().users.start_session(actor, source=request.remote_addr,
                                                replaces=previous if isinstance(previous, str) else None,
                                                max_idle=_idle_limit())
-    kept = {k: session[k] for k in KEPT_KEYS if k in session}
-    session.clear()
-    session.update(kept)
-    g.pop(CSRF_KEY, None)
-    g.pop("session_actor", None)
+    _forget()
     session[USER_KEY] = actor.id
     session[SECRET_KEY] = secret
     session[SEEN_KEY] = int(time.time())
@@ -64,7 +60,14 @@ def end_session(reason: str = "sign-out") -> None:
     secret = session.get(SECRET_KEY)
     if isinstance(secret, str):
         get_runtime().users.end_session(secret, source=request.remote_addr, reason=reason)
+    _forget()
+
+
+def _forget() -> None:
+    """Empty the cookie but for the chosen language; forget this request's actor and CSRF token."""
+    kept = {k: session[k] for k in KEPT_KEYS if k in session}
     session.clear()
+    session.update(kept)
     g.pop(CSRF_KEY, None)
     g.pop("session_actor", None)
 
@@ -81,10 +84,8 @@ def session_actor() -> Actor | None:
         user = get_runtime().users.actor_for_session(secret, _idle_limit())
         if user is not None and user.id == user_id:
             actor = _previewed(user) or user
-        else:  # ended elsewhere (sign-out, password change, disabled): forget all but the language
-            kept = {k: session[k] for k in KEPT_KEYS if k in session}
-            session.clear()
-            session.update(kept)
+        else:  # ended elsewhere (sign-out, password change, disabled)
+            _forget()
     g.session_actor = actor
     return actor
 

@@ -115,10 +115,7 @@ def login():
         except TooManyAttempts as exc:  # the same words whether or not the user exists
             error, status = exc.message, 429
         else:
-            lang = session.get(SESSION_KEY)
-            start_session(actor)
-            if lang:
-                session[SESSION_KEY] = lang
+            start_session(actor)  # keeps the chosen language
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         error, status = _("Enter your username and password."), 401
