@@ -209,3 +209,14 @@ def test_the_card_links_files_through_the_record(world, app):
     assert status(client, expected) == 200
     with client.get(photo) as got:
         assert hashlib.sha256(got.data).hexdigest() == w.photos["anna"]["sha256"]
+
+
+def test_a_hidden_line_item_field_keeps_its_files(world):
+    w = world
+    w.rt.groups.create(w.boss, "auditors")
+    w.rt.groups.set_permission(w.boss, "auditors", "docs", {"actions": ["read"], "fields": {"pages.photo": "hidden"}})
+    carl = w.rt.users.create("carl", "carl-password", actor=w.boss)
+    w.rt.groups.add_member(w.boss, "auditors", "carl")
+    auditor = Api(w.app.test_client(), w.rt.users.create_token(carl, "t")[1])
+    assert status(auditor, record_url(w, "boris", "scan", w.scans["boris"]["sha256"])) == 200  # all rows
+    assert status(auditor, record_url(w, "boris", "pages.photo", w.photos["boris"]["sha256"])) == 404
