@@ -88,6 +88,6 @@ def test_docx_upload_checks(api, shop):
 
 def test_company_details(api, shop):
     assert api.put("/company", json={"name": "Acme SRL", "tax_id": "1234"}).get_json()["name"] == "Acme SRL"
-    envelope(api.put("/company", json={"nmae": "x"}), 422, "INVALID_DEFINITION")
+    envelope(api.put("/company", json={"nmae": "x"}), 400, "UNKNOWN_KEYS")
     envelope(api.put("/company", json={"logo": {"sha256": "0" * 64}}), 422, "VALIDATION_FAILED")
     assert api.get("/company").get_json()["tax_id"] == "1234"

@@ -62,7 +62,7 @@ class LinkType(FieldType):
             return slow
 
         def parse(raw):  # a positive id
-            if type(raw) is int and raw > 0:
+            if type(raw) is int and 0 < raw <= MAX_ID:
                 return raw
             return slow(raw)
         return parse
