@@ -306,3 +306,6 @@ cf_print_jobs = Table(  # a batch print run: progress readable by any app proces
     Column("finished_at", UtcDateTime, nullable=True),
     Index("ix_cf_print_jobs_user", "user_id"),
 )
+
+# --- reminders, inbox, mail, mailings, jobs (0009): defined in messaging_tables -----------
+from . import messaging_tables  # noqa: E402,F401  (adds its tables to ``metadata``)

@@ -85,7 +85,10 @@ def test_revision_0005_lays_out_an_older_sqlite_database(runtime, admin, make_ta
         conn.exec_driver_sql("DROP INDEX ix_cf_audit_run")  # and the audit log as it was before 0006
         conn.exec_driver_sql("ALTER TABLE cf_audit DROP COLUMN last_record_id")
         for later in ("cf_template_versions", "cf_templates", "cf_documents", "cf_print_jobs",  # revision 0007
-                      "cf_sessions", "cf_file_uploads"):  # revision 0008
+                      "cf_sessions", "cf_file_uploads",  # revision 0008
+                      "cf_reminder_deliveries", "cf_reminder_rules", "cf_reminder_log", "cf_inbox",  # 0009
+                      "cf_mail_outbox", "cf_mail_log", "cf_mailing_recipients", "cf_mailings",
+                      "cf_unsubscribes", "cf_jobs"):
             conn.exec_driver_sql(f"DROP TABLE {later}")
         conn.exec_driver_sql("UPDATE cf_alembic_version SET version_num = '0004'")
     with runtime.engine.begin() as conn:
