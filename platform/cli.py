@@ -240,9 +240,18 @@ def user_add(env: Env, username: str, is_admin: bool, name: str, email: str | No
               help="The new password (asked for when left out).")
 @pass_env
 def user_passwd(env: Env, username: str, password: str) -> None:
-    """Set a user's password."""
+    """Set a user's password (every browser session of the user ends)."""
     env.runtime().users.set_password(username, password, trusted=True)
-    click.echo(f"Password of {username} changed.")
+    click.echo(f"Password of {username} changed. Their browser sessions were signed out.")
+
+
+@user.command("signout")
+@click.argument("username")
+@pass_env
+def user_signout(env: Env, username: str) -> None:
+    """Sign a user out everywhere: every browser session of theirs ends at once."""
+    ended = env.runtime().users.end_sessions(username, trusted=True)["sessions_ended"]
+    click.echo(f"{username}: {ended} session(s) signed out.")
 
 
 @user.command("list")

@@ -207,3 +207,12 @@ def test_own_password_change_on_the_web_page(app, site):
     home = client.get("/")
     assert home.status_code == 200 and b"signed out on every other device" in home.data
     assert _login(app.test_client(), "vera", "vera-new-password").status_code == 302
+
+
+def test_cli_signout_ends_sessions(app, site, settings):
+    _, thief = signed_in(app)
+    env = {"CARDFILE_DATA_DIR": str(settings.data_dir), "CARDFILE_DATABASE_URL": settings.database_url,
+           "CARDFILE_DB_SCHEMA": settings.db_schema or "", "CARDFILE_SECRET_KEY": "test-secret"}
+    result = CliRunner().invoke(cli, ["user", "signout", "vera"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0 and result.output.strip() == "vera: 1 session(s) signed out.", result.output
+    _refused(thief)
