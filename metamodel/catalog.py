@@ -8,11 +8,12 @@ app processes see each other's changes on their next request.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 
 from sqlalchemy import (
-    BigInteger, Column, ForeignKey, Index, Integer, MetaData, Table, select, update,
+    BigInteger, Column, ForeignKey, Index, Integer, MetaData, Table, and_, select, update,
 )
+from sqlalchemy.sql import ColumnElement
 
 from .errors import FieldNotFound, TableNotFound
 from .fieldtypes.registry import FieldTypeRegistry
@@ -79,6 +80,7 @@ class Snapshot:
     tables: dict[int, TableDef]
     sql: dict[int, Table]
     metadata: MetaData
+    parents: dict[int, int] = dc_field(default_factory=dict)  # line-item table id -> its record's table id
 
     def table(self, api_name: str, include_trashed: bool = False) -> TableDef:
         for t in self.tables.values():
@@ -100,6 +102,26 @@ class Snapshot:
 
     def sql_table(self, table: TableDef) -> Table:
         return self.sql[table.id]
+
+    def live(self, table: TableDef, sql) -> ColumnElement:
+        """The rows of ``table`` (``sql``: its table or an alias) that count: not in the
+        trash and, for line items, belonging to a record that is not in the trash either
+        (a trashed invoice takes its lines out of every list, total and export; restoring
+        it brings them back)."""
+        clause = sql.c.deleted_at.is_(None)
+        parent_id = self.parents.get(table.id)
+        if parent_id is None:
+            return clause
+        return and_(clause, self.live_parent(table, sql))
+
+    def live_parent(self, table: TableDef, sql) -> ColumnElement | None:
+        """For line items: their record is not in the trash (None for other tables)."""
+        parent_id = self.parents.get(table.id)
+        if parent_id is None:
+            return None
+        parent = self.tables[parent_id]
+        parent_sql = self.sql[parent_id].alias(f"live_{parent_id}")
+        return sql.c.parent_id.in_(select(parent_sql.c.id).where(self.live(parent, parent_sql)))
 
     def live_tables(self, include_children: bool = False) -> list[TableDef]:
         tables = [t for t in self.tables.values() if t.live and (include_children or not t.is_child)]
@@ -172,8 +194,10 @@ class Catalog:
         metadata = MetaData()
         cf_users.to_metadata(metadata)
         field_owner = {f.id: t.id for t in tables.values() for f in t.all_fields}
-        sql = {}
+        sql, parents = {}, {}
         for t in tables.values():
             parent = field_owner.get(t.parent_field_id) if t.parent_field_id else None
             sql[t.id] = build_sql_table(metadata, t, self.registry, parent)
-        return Snapshot(version=version, tables=tables, sql=sql, metadata=metadata)
+            if parent is not None:
+                parents[t.id] = parent
+        return Snapshot(version=version, tables=tables, sql=sql, metadata=metadata, parents=parents)

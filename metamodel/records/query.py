@@ -47,7 +47,7 @@ def build_where(registry: FieldTypeRegistry, snap: Snapshot, table: TableDef, sq
                 q: ListQuery, scope=None) -> list[ColumnElement]:
     """``snap`` should hold only the fields the reader may see; ``scope(table, sql)`` limits
     the linked records a filter through a link may look at (the reader's row rules)."""
-    clauses = [sql.c.deleted_at.is_not(None) if q.trashed else sql.c.deleted_at.is_(None)]
+    clauses = [sql.c.deleted_at.is_not(None) if q.trashed else snap.live(table, sql)]
     for name, op, value in q.filters:
         if "." in name:  # through a link: client.category:eq:3 (see aggregate.path_filter)
             from .aggregate import path_filter

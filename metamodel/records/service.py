@@ -18,7 +18,7 @@ from ..model import TableDef
 from ..storage import names
 from ..storage.engine import bulk_cache
 from ..storage.platform_tables import cf_users
-from . import aggregate, audit, ownership, batch, counters, stream
+from . import aggregate, audit, ownership, batch, counters, preview, stream
 from ..formulas import Computed
 from .bulk_create import BulkCreate
 from .output import RecordReader
@@ -58,6 +58,8 @@ class RecordService:
             if action != "read":
                 view.check(table, action)
                 scope += view.where(table, sql, action)
+            if not trashed:  # a line of a record in the trash is gone with it
+                scope.append(snap.live(table, sql))
             row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table), *scope)).mappings().first()
             if row is None or (row["deleted_at"] is not None) != trashed:
                 raise RecordNotFound(table.api_name, record_id)
@@ -197,6 +199,11 @@ class RecordService:
     def revert_import(self, actor: Actor, import_id: int, force: bool = False) -> dict:
         return batch.revert_import(self, actor, import_id, force=force)
 
+    def preview(self, actor: Actor, table_name: str, data: dict, record_id: int | None = None) -> dict:
+        """What saving ``data`` (a new record, or changes to ``record_id``) would compute:
+        defaults, formula fields, visibility, problems and broken rules; nothing is written."""
+        return preview.preview(self, actor, table_name, data, record_id)
+
     # --- internals ------------------------------------------------------------------
     def _table(self, conn, name: str) -> tuple[Snapshot, TableDef]:
         snap = self.catalog.current(conn)
@@ -204,7 +211,8 @@ class RecordService:
 
     def _existing(self, conn, snap: Snapshot, table: TableDef, record_id, any_state: bool = False):
         sql = snap.sql_table(table)
-        row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table))).mappings().first()
+        live = [] if any_state or not table.is_child else [snap.live(table, sql)]
+        row = conn.execute(select(sql).where(sql.c.id == _as_id(record_id, table), *live)).mappings().first()
         if row is None or (row["deleted_at"] is not None and not any_state):
             raise RecordNotFound(table.api_name, record_id)
         return row

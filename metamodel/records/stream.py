@@ -115,7 +115,7 @@ def lookup(service, actor, table_name: str, field_name: str | None, texts: list[
                 if not values:
                     continue
                 stmt = select(sql.c.id, col).where(col.in_(list(values)))
-            stmt = stmt.where(sql.c.deleted_at.is_(None))
+            stmt = stmt.where(snap.live(table, sql))
             if extra is not None:
                 stmt = stmt.where(extra)
             for record_id, value in conn.execute(stmt.order_by(sql.c.id)):
