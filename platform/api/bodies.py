@@ -8,11 +8,12 @@ OpenAPI document gives for that route and method; any other top-level key is ref
 with ``400 UNKNOWN_KEYS``, its ``details.unknown`` naming them. The document is the one
 list of what a body may hold, so what is documented and what is accepted cannot drift.
 
-Record bodies (``/tables/{table}/records…``) are described per table; the record service
-refuses their unknown field names itself (``VALIDATION_FAILED`` naming each field).
-Bodies documented without ``properties`` (a free-form object) are not checked; the
-contract test in ``tests/api/test_api_input.py`` requires every JSON body route to list
-its keys.
+A route documented without a body may be sent none (a JSON object with any key is
+refused). Record bodies (``/tables/{table}/records…``) are described per table; the
+record service refuses their unknown field names itself (``VALIDATION_FAILED`` naming
+each field). A body that is not a JSON object (an array, a file) is not checked here; the
+contract test in ``tests/api/test_api_input.py`` requires every other route that takes a
+body to list its keys.
 """
 
 from __future__ import annotations
@@ -73,8 +74,13 @@ def documented_keys() -> dict[tuple[str, str], frozenset[str]]:
     keys: dict[tuple[str, str], frozenset[str]] = {}
     for path, operations in doc.get("paths", {}).items():
         for method, op in operations.items():
-            content = (op.get("requestBody") or {}).get("content", {}) if isinstance(op, dict) else {}
-            schema = _resolve(content.get("application/json", {}).get("schema"), schemas)
+            if method.upper() not in BODY_METHODS or not isinstance(op, dict):
+                continue
+            if "requestBody" not in op:  # documented without a body: it may hold no key
+                keys[(path, method)] = frozenset()
+                continue
+            schema = _resolve(op["requestBody"].get("content", {}).get("application/json", {}).get("schema"),
+                              schemas)
             if isinstance(schema, dict) and "properties" in schema:
                 keys[(path, method)] = frozenset(schema["properties"])
     return keys

@@ -25,7 +25,7 @@ from cardfile.metamodel.model import FieldDef, TableDef
 from cardfile.platform.app.factory import get_runtime
 
 from . import admin_routes, document_routes, export_routes, files, formula_routes, import_routes, layout_routes
-from . import report_routes
+from . import preview_routes, report_routes
 from .auth import current_actor
 from .schemas import (
     FieldChangeQuery, FieldChanges, FieldSpec, PurgeQuery, RecordListQuery, TableChanges, TableSpec,
@@ -43,9 +43,12 @@ ERROR_STATUSES = {
     404: ("NotFound", "The table, field, record or file does not exist; details name it."),
     409: ("Conflict", "A stale version (details list the changes since) or a name clash."),
     413: ("TooLarge", "The body or file is larger than allowed."),
-    422: ("Unprocessable", "Values or definitions are not acceptable; details name the fields."),
+    422: ("Unprocessable", "Values, definitions or expressions are not acceptable (details name the fields "
+                           "or the position), or a read ran past the time limit (QUERY_TOO_EXPENSIVE)."),
+    429: ("TooManyRequests", "Too many failed password checks: wait (details.retry_after, in seconds)."),
 }
-READ_ERRORS = (400, 401, 403, 404)
+#: every read can be stopped at CARDFILE_QUERY_TIMEOUT (422 QUERY_TOO_EXPENSIVE)
+READ_ERRORS = (400, 401, 403, 404, 422)
 WRITE_ERRORS = (400, 401, 403, 404, 413, 422)
 
 
@@ -251,7 +254,7 @@ def _design_paths(spec: APISpec) -> None:
             **errors(400, 401)}, params=[query(TrashedQuery)]),
         "post": operation("create_table", tag, "Create a table (administrators)", {
             **ok("The new table.", ref("Table"), 201, {"Location": {"schema": {"type": "string"}}}),
-            **errors(400, 401, 403, 409, 413, 422)}, body=TableSpec),
+            **errors(400, 401, 403, 404, 409, 413, 422)}, body=TableSpec),
     })
     spec.path(path="/tables/{table}", parameters=[TABLE], operations={
         "get": operation("get_table", tag, "Get a table", {**ok("The table.", ref("Table")), **errors(*READ_ERRORS)}),
@@ -300,7 +303,7 @@ def _account_paths(spec: APISpec) -> None:
     spec.path(path="/me/password", operations={
         "post": operation("change_password", tag, "Change the caller's password", {
             **ok("Changed; every browser session of the caller ended (a browser caller goes on in a new "
-                 "session, with the new CSRF token).", OBJECT), **errors(400, 401, 403, 413, 422)},
+                 "session, with the new CSRF token).", OBJECT), **errors(400, 401, 403, 413, 422, 429)},
             body={"type": "object", "required": ["current_password", "new_password"],
                   "additionalProperties": False,
                   "properties": {"current_password": {"type": "string"}, "new_password": {"type": "string"}}})})
@@ -424,6 +427,7 @@ def _record_paths(spec: APISpec, table: TableDef, names: SchemaNames) -> None:
             f"file_of_{key}", f"A file in a record of {table.label}",
             "The record's row scope and hidden fields apply, and the field must hold this file; "
             "otherwise 404.", tag, READ_ERRORS)})
+    preview_routes.openapi_paths(spec, table, names, record_id)
     spec.path(path=f"{base}/{{record_id}}/history", parameters=[record_id], operations={
         "get": operation(f"history_{key}", tag, f"The change history of a record of {table.label}", {
             **ok("Oldest first.", {"type": "object", "required": ["history"], "properties": {

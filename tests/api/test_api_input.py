@@ -191,6 +191,37 @@ def test_unknown_keys_are_400_naming_them(api, clerk, linked, expect_error, meth
     assert error["details"]["unknown"] and set(error["details"]["unknown"]) <= known
 
 
+def test_a_route_without_a_body_takes_no_keys(api, linked, expect_error):
+    client, _ = linked
+    api.delete(f"/tables/clients/records/{client['id']}?version=1")
+    error = expect_error(api.post("/tables/clients/restore", json={"purge": True}), 400, "UNKNOWN_KEYS")
+    assert error["details"] == {"unknown": ["purge"]}
+    assert api.post("/tables/clients/restore").status_code in (200, 409)
+
+
+def test_every_route_that_takes_a_json_object_lists_its_keys(app, api):
+    """The contract behind UNKNOWN_KEYS: each POST/PUT/PATCH route of the API (but the per-table
+    record routes and the file uploads) has its body keys in the OpenAPI document."""
+    from cardfile.platform.api.bodies import body_keys, openapi_path
+
+    with app.test_request_context():
+        keys = body_keys()
+    free = {("/tables/{table}/records", "post"), ("/tables/{table}/records/bulk", "post"),
+            ("/tables/{table}/records/{record_id}", "patch"),
+            ("/tables/{table}/records/{record_id}/restore", "post"),
+            ("/tables/{table}/records/preview", "post"), ("/tables/{table}/records/{record_id}/preview", "post"),
+            ("/files", "post"), ("/templates/{template_id}/docx", "put"), ("/tables/{table}/imports", "post")}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        for method in sorted((rule.methods or set()) & {"POST", "PUT", "PATCH"}):
+            key = (openapi_path(rule.rule), method.lower())
+            if key not in keys and key not in free:
+                missing.append(key)
+    assert missing == []
+
+
 def test_a_known_body_still_works_after_the_key_check(api, linked):
     response = api.post("/groups", json={"name": "sales", "description": "Sales team"})
     assert response.status_code == 201 and response.get_json()["description"] == "Sales team"
