@@ -12,6 +12,8 @@
     recompute.py  a whole formula column in id-range batches: SQL path or Python path,
                   progress callback, report
     hooks.py      Computed: the calls the schema and record services make at fixed points
+    preview.py    Draft: a record being edited (and its lines) as formulas read it; defaults,
+                  formula fields, visibility and rules computed over it in memory
     filters.py    ``where=`` list filters compiled to SQL; the check endpoint's answer
 
 Lifecycle of a formula field: defined → checked (names, types, cycles) → result type

@@ -9,6 +9,7 @@
     aggregate.py GROUP BY over readable rows and fields (pivot reports); date parts in SQL
     stream.py    exports: rows in batches through a server-side cursor; lookups by key text
     batch.py     imports: many creates/updates all-or-nothing, journaled in cf_imports, revert
+    preview.py   what a save would compute (defaults, formulas, rules, problems), written nowhere
 
 Every public method takes the acting user first and checks access before anything else.
 """
