@@ -28,6 +28,7 @@ from .fieldtypes.conversions import check_supported, plan_conversion
 from .fieldtypes.registry import FieldTypeRegistry
 from .model import FieldDef, TableDef
 from .naming import check_api_name, clean_label, make_api_name
+from .records.fill import check_fill_option
 from .formulas import Computed
 from .storage import ddl, names
 from .storage.platform_tables import cf_fields, cf_tables
@@ -361,6 +362,8 @@ class SchemaService:
             if old is not None and old.type == "link" and old.options.get("target_id") != options["target_id"]:
                 raise InvalidDefinition("A link's target table cannot be changed; add a new link field instead.",
                                         {"field": old.api_name})
+        if type_key == "link":
+            check_fill_option(snap, table, options, old.api_name if old is not None else None)
         if type_key == "lines" and old is not None:
             options["table_id"] = old.options.get("table_id")
             options.pop("table", None)

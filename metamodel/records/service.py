@@ -21,6 +21,7 @@ from ..storage.platform_tables import cf_users
 from . import aggregate, audit, ownership, batch, counters, preview, stream
 from ..formulas import Computed
 from .bulk_create import BulkCreate
+from .fill import fill_from_links
 from .output import RecordReader
 from .query import ListQuery, build_where, order_by, page_bounds
 from .side_count import SideCounter
@@ -121,6 +122,7 @@ class RecordService:
             reader = RecordReader(self.registry, snap)
             current = reader.values(table, row)
             values, errors = parse_input(self.registry, table, data, partial=True, current=current)
+            fill_from_links(conn, snap, self.registry, view, table, data, values, errors, current)
             lines_in = {k: v for k, v in values.items() if table.field(k).type == "lines"}
             for k in lines_in:
                 values.pop(k)
@@ -226,6 +228,8 @@ class RecordService:
                 parent_id: int | None = None, position: int | None = None) -> int:
         values, errors = parse_input(self.registry, table, data, partial=False)
         lines_in = {k: values.pop(k) for k in [k for k in values if table.field(k).type == "lines"]}
+        fill_from_links(conn, snap, self.registry, self.access.view(actor, snap, conn), table, data,
+                        values, errors)
         self.computed.fill_defaults(conn, snap, table, data, values, errors, actor)
         self._check_refs(conn, snap, table, values, errors, actor)
         if errors:
@@ -350,6 +354,8 @@ class RecordService:
                 kept.add(line_id)
                 current = reader.values(child, existing[line_id])
                 values, errs = parse_input(self.registry, child, line, partial=True, current=current)
+                fill_from_links(conn, snap, self.registry, self.access.view(actor, snap, conn), child, line,
+                                values, errs, current)
                 self._check_refs(conn, snap, child, values, errs, actor, current=current)
                 if errs:
                     errors.update({f"{field.api_name}[{position}].{k}": v for k, v in errs.items()})
@@ -409,5 +415,3 @@ def _as_id(record_id, table: TableDef) -> int:
     if value <= 0 or value > 2**62:
         raise RecordNotFound(table.api_name, record_id)
     return value
-
-

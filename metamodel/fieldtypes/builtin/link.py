@@ -43,6 +43,11 @@ class LinkType(FieldType):
         "target_id": {"type": "integer"},
         # the name formulas on the target use for the records linking here
         "back_name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
+        # fields of this table filled from the record picked: {this field: target's field}
+        # (records/fill.py)
+        "fill": {"type": "object", "maxProperties": 50,
+                 "propertyNames": {"pattern": "^[a-z][a-z0-9_]{0,62}$"},
+                 "additionalProperties": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}},
     }
 
     def target_id(self, field) -> int:
