@@ -2,7 +2,8 @@
 
     open_stream   check access now, then return a RowStream whose ``batches()`` generator
                   reads the list query through a server-side cursor (``stream_results``):
-                  memory stays constant whatever the number of rows
+                  memory stays constant whatever the number of rows; each batch is read
+                  under the query time limit (``storage.time_limit.restart``)
     lookup        ids of records whose key field (or display field) matches given texts
 
 Only readable fields are read, filtered, sorted, searched and returned; the access row
@@ -21,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 
 from ..errors import BadQuery, FieldNotFound
 from ..model import FieldDef, TableDef
+from ..storage import time_limit
 from ..storage.sqltypes import casefold
 from .output import RecordReader
 from .query import ListQuery, build_where, order_by
@@ -74,6 +76,7 @@ def open_stream(service, actor, table_name: str, q: ListQuery, batch: int, actio
             for rows in result.mappings().partitions(batch):
                 records = reader.to_json(conn, visible, rows, with_lines=False)
                 yield [_strip(r) for r in records]
+                time_limit.restart(conn)  # each batch has the query time limit, not the whole export
 
     return RowStream(visible, fields, read)
 

@@ -9,6 +9,7 @@ writes, are not limited.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 
@@ -69,6 +70,16 @@ def test_a_slow_pivot_is_stopped_too(big_table):
     definition = {"rows": [{"field": "rank"}], "values": [{"agg": "count"}], "where": SLOW}
     with pytest.raises(QueryTooExpensive):
         ReportService(rt).preview(boss, "notes", definition)
+
+
+def test_an_export_gets_the_limit_per_batch_not_for_the_whole_file(big_table):
+    """Twenty batches with a pause after each: the export takes four times the limit in all."""
+    rt, boss = big_table
+    seen = 0
+    for rows in rt.records.iter_rows(boss, "notes", ListQuery(), batch=ROWS // 20).batches():
+        seen += len(rows)
+        time.sleep(LIMIT / 5)
+    assert seen == ROWS
 
 
 def test_writes_are_not_limited(big_table):
