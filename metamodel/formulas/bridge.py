@@ -9,7 +9,10 @@ Names a formula on table *T* can use:
 * **back-links**: records of another table *S* whose link field points at *T*. The name is
   *S*'s API name (``invoices`` on clients). When *S* links to *T* through several fields,
   or *T* already has a field with that name, it is ``<S>_<link field>``
-  (``invoices_billing_client``); a link's ``back_name`` option overrides both.
+  (``invoices_billing_client``); a link's ``back_name`` option overrides both;
+* **system fields**, read-only, on every table: ``owner``, ``created_by`` and
+  ``updated_by`` (user ids, compared with ``me``: ``client.owner == me``), ``created_at``
+  and ``updated_at`` (date-times, naive UTC like every date-time formulas read).
 
 Each name knows its SQL: ``sql_value`` reads a column in natural units (a scaled decimal
 on SQLite is divided back), ``sql_stored`` the bare column and its scale (for conditions
@@ -40,6 +43,9 @@ TEXT_TYPES = {"text", "long_text", "email", "phone", "url", "counter", "choice",
 #: Read in Python only (their stored form is JSON, not the text formulas see).
 PYTHON_ONLY = {"multi_choice", "file", "image"}
 PARENT = "parent"
+#: System columns formulas may read (kind "system"), with their types.
+SYSTEM_FIELDS = {"owner": INTEGER, "created_by": INTEGER, "updated_by": INTEGER,
+                 "created_at": DATETIME, "updated_at": DATETIME}
 
 
 def result_type(options: dict) -> FormulaType:
@@ -87,7 +93,7 @@ class FieldRef:
 
     name: str
     type: FormulaType
-    kind: str                        # "column", "link", "lines", "parent", "back"
+    kind: str                        # "column", "link", "lines", "parent", "back", "system"
     field: FieldDef | None = None    # own field (column/link/lines)
     target: str | None = None
     places: int | None = None
@@ -98,6 +104,8 @@ class FieldRef:
     scaled: bool = False
 
     def sql_value(self, table: sa.FromClause):
+        if self.kind == "system":
+            return table.c[self.name]
         if self.field is not None and self.field.type in PYTHON_ONLY:
             raise FormulaError(E.NOT_SQL, f"{self.name} is computed in Python")
         column = table.c[names.column_name(self.field.id)]
@@ -107,6 +115,8 @@ class FieldRef:
 
     def sql_stored(self, table: sa.FromClause):
         """(column, scale): the bare column (indexable) and the power of ten it is scaled by."""
+        if self.kind == "system":
+            return table.c[self.name], 0
         if self.field is not None and self.field.type in PYTHON_ONLY:
             raise FormulaError(E.NOT_SQL, f"{self.name} is computed in Python")
         column = table.c[names.column_name(self.field.id)]
@@ -199,6 +209,9 @@ class FormulaSchema:
                 fields[name] = FieldRef(name, COLLECTION(source.api_name), "back",
                                         target=source.api_name, back_field=link,
                                         element=source, dialect=self.dialect)
+        for name, ftype in SYSTEM_FIELDS.items():
+            if name not in fields:
+                fields[name] = FieldRef(name, ftype, "system", dialect=self.dialect)
         return fields
 
     def own_field(self, f: FieldDef) -> FieldRef | None:

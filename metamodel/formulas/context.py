@@ -106,6 +106,8 @@ class DbRecord:
         loader = self.loader
         if ref.kind == "column":
             return read_value(loader.registry, ref, self.row)
+        if ref.kind == "system":
+            return utc_naive(self.row.get(name))
         if ref.kind in ("link", "parent"):
             target = loader.table(ref.target)
             key = "parent_id" if ref.kind == "parent" else ref.sql_link(loader.snap.sql_table(self.table)).name
@@ -156,4 +158,6 @@ class PendingRecord:
         if ref.kind == "link":
             target = self.loader.table(ref.target)
             return self.loader.record(target, self.loader.row(target, self.values.get(name)))
+        if ref.kind == "system":  # set when the record is stored; the creator is ``me``
+            return None
         return [] if ref.kind != "parent" else None

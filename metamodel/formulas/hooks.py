@@ -257,6 +257,9 @@ class Computed:
                 result = {**result, "amount": quantize(Decimal(result["amount"]), places)}
             else:
                 result = quantize(Decimal(result), places)
+        elif f.type in ("user", "link", "integer") and not isinstance(result, (bool, int, str)) \
+                and hasattr(result, "to_integral_value") and result == result.to_integral_value():
+            result = int(result)  # ``me`` and other whole numbers come back as Decimal
         return ftype.parse(result, f)
 
     def after_create(self, conn, snap: Snapshot, table: TableDef, record_id: int, actor=None) -> None:
