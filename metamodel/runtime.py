@@ -33,6 +33,14 @@ class Settings:
     max_upload_bytes: int = 25 * 1024 * 1024
     max_json_bytes: int = 2 * 1024 * 1024
     query_timeout: float | None = 10.0  # seconds a read statement may run (None: no limit)
+    # scheduler, reminders and mail (docs/reminders.md, docs/mail.md)
+    timezone: str = "UTC"               # the office's zone: "at 9:00", daily digests, backups
+    scheduler: str = "in-process"       # "in-process", or "off" when `cardfile scheduler` runs it
+    base_url: str | None = None         # e.g. https://crm.example.com: links in emails
+    smtp_url: str | None = None         # smtp://user:password@host:587 (smtps://, smtp+starttls://)
+    mail_from: str | None = None        # the sender of outgoing mail
+    mail_per_minute: int = 60           # mailings send at most this many messages a minute
+    backup_keep: int = 7                # nightly backups kept in <data>/backups (0: no nightly backup)
     extra: dict = dc_field(default_factory=dict)
 
     @property

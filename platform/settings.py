@@ -9,6 +9,7 @@
 | ``CARDFILE_MAX_UPLOAD_MB`` | largest accepted file upload | 25 |
 | ``CARDFILE_MAX_JSON_KB`` | largest accepted JSON request body | 2048 |
 | ``CARDFILE_QUERY_TIMEOUT`` | seconds a read query may run before it is stopped (0: no limit) | 10 |
+| ``CARDFILE_TIMEZONE`` … ``CARDFILE_BACKUP_KEEP`` | scheduler, reminders and mail: see ``SCHEDULING_VARS`` | |
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from cardfile.metamodel.runtime import Settings
 
 ENV_VARS = ("CARDFILE_DATA_DIR", "CARDFILE_DATABASE_URL", "CARDFILE_DB_SCHEMA", "CARDFILE_SECRET_KEY",
             "CARDFILE_MAX_UPLOAD_MB", "CARDFILE_MAX_JSON_KB", "CARDFILE_QUERY_TIMEOUT")
+#: variable -> (Settings field, conversion): the scheduler, reminders and mail
+SCHEDULING_VARS = {"CARDFILE_TIMEZONE": ("timezone", str), "CARDFILE_SCHEDULER": ("scheduler", str),
+                   "CARDFILE_BASE_URL": ("base_url", str), "CARDFILE_SMTP_URL": ("smtp_url", str),
+                   "CARDFILE_MAIL_FROM": ("mail_from", str), "CARDFILE_MAIL_PER_MINUTE": ("mail_per_minute", int),
+                   "CARDFILE_BACKUP_KEEP": ("backup_keep", int)}
 
 
 def load_settings(overrides: dict | None = None, environ=None) -> Settings:
@@ -34,6 +40,9 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         "max_json_bytes": int(float(env.get("CARDFILE_MAX_JSON_KB", "2048")) * 1024),
         "query_timeout": float(env.get("CARDFILE_QUERY_TIMEOUT", "10")) or None,
     }
+    for name, (key, convert) in SCHEDULING_VARS.items():
+        if env.get(name):
+            values[key] = convert(env[name])
     values.update(overrides or {})
     values["data_dir"] = Path(values["data_dir"])
     return Settings(**values)
