@@ -19,7 +19,7 @@ from .errors import FieldNotFound, TableNotFound
 from .fieldtypes.registry import FieldTypeRegistry
 from .model import FieldDef, TableDef
 from .storage import names
-from .storage.live_rows import live_index
+from .storage.live_rows import live_index, live_unique_index
 from .storage.platform_tables import cf_fields, cf_meta, cf_tables, cf_users
 from .storage.sqltypes import UtcDateTime
 
@@ -68,7 +68,7 @@ def field_indexes(table: TableDef, f: FieldDef, registry: FieldTypeRegistry) -> 
     column = names.column_name(f.id)
     result = []
     if f.opt("unique") and ftype.supports_unique:
-        result.append(Index(names.index_name(table.id, f.id, "uq"), column, unique=True))
+        result.append(live_unique_index(names.index_name(table.id, f.id, "uq"), column))
     elif f.opt("indexed") or f.type in ("link", "user"):
         result.append(live_index(names.index_name(table.id, f.id), column))
     return result

@@ -418,7 +418,10 @@ class SchemaService:
             new_idx = field_indexes(table, new, self.registry)
             if old_idx != [i.name for i in new_idx] or old.opt("unique") != new.opt("unique"):
                 ops.append(ddl.ReplaceIndexes(sql_table, old_idx, new_idx))
-        duplicates = _duplicates(ftype_new, new, plan.values) if new.opt("unique") else []
+        duplicates = []
+        if new.opt("unique"):  # unique among live records: a value in the trash does not count
+            live = set(conn.execute(select(sql_table.c.id).where(snap.live(table, sql_table))).scalars())
+            duplicates = _duplicates(ftype_new, new, {k: v for k, v in plan.values.items() if k in live})
         report = {"records": len(rows), "losses": losses[:MAX_LOSSES_SHOWN], "lost": len(losses),
                   "operations": [op.describe() for op in ops], "dry_run": dry_run, "forced": force,
                   "duplicates": duplicates[:MAX_LOSSES_SHOWN]}

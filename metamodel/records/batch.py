@@ -251,7 +251,8 @@ class _Writer:
             if not db_values:
                 continue
             col = self.sql.c[column]
-            stmt = select(self.sql.c.id, col).where(col.in_(sorted(set(db_values.values()), key=str)))
+            stmt = select(self.sql.c.id, col).where(col.in_(sorted(set(db_values.values()), key=str)),
+                                                    self.sql.c.deleted_at.is_(None))  # live records only
             if exclude:
                 stmt = stmt.where(self.sql.c.id.not_in(exclude))
             taken = {value: record_id for record_id, value in self.conn.execute(stmt)}

@@ -331,7 +331,7 @@ class RecordService:
                 sql = snap.sql_table(table)
                 col = sql.c[names.column_name(f.id)]
                 db_value = self.registry.get(f.type).to_db(value, f)[names.column_name(f.id)]
-                stmt = select(sql.c.id).where(col == db_value)
+                stmt = select(sql.c.id).where(col == db_value, sql.c.deleted_at.is_(None))
                 if exclude_id is not None:
                     stmt = stmt.where(sql.c.id != exclude_id)
                 other = conn.execute(stmt).first()
@@ -391,19 +391,22 @@ class RecordService:
                 self._check_version(conn, snap, table, row, version, view)
             now = self.clock()
             sql = snap.sql_table(table)
-            conn.execute(update(sql).where(sql.c.id == row["id"]).values(
-                deleted_at=now if trashed else None, version=sql.c.version + 1,
-                updated_at=now, updated_by=actor.id))
+            try:
+                conn.execute(update(sql).where(sql.c.id == row["id"]).values(
+                    deleted_at=now if trashed else None, version=sql.c.version + 1,
+                    updated_at=now, updated_by=actor.id))
+            except IntegrityError as exc:  # restored: a live record took its unique value since
+                raise self._integrity(table, exc, " (a record that is not in the trash has it now)") from None
             self.computed.after_trash(conn, snap, table, row, actor)
             audit.record(conn, table.id, row["id"], "delete" if trashed else "restore", actor.id, {},
                          row["version"] + 1, now)
             return {"id": row["id"], "trashed": trashed, "version": row["version"] + 1}
 
-    def _integrity(self, table: TableDef, exc: IntegrityError) -> ValidationFailed:
+    def _integrity(self, table: TableDef, exc: IntegrityError, why: str = "") -> ValidationFailed:
         text = str(exc.orig)
         for f in table.fields:
             if names.index_name(table.id, f.id, "uq") in text or names.column_name(f.id) in text:
-                return ValidationFailed({f.api_name: ["must be unique; another record already has this value"]})
+                return ValidationFailed({f.api_name: [f"must be unique; another record already has this value{why}"]})
         return ValidationFailed({"_record": ["the values conflict with another record (a unique field)"]})
 
 
@@ -415,3 +418,5 @@ def _as_id(record_id, table: TableDef) -> int:
     if value <= 0 or value > 2**62:
         raise RecordNotFound(table.api_name, record_id)
     return value
+
+

@@ -22,9 +22,17 @@ LIVE_ROWS = "deleted_at IS NULL"
 
 
 def live_index(name: str, *columns: str) -> Index:
-    """A partial index over live rows (unique indexes stay whole: a value in the trash
-    still counts, so they are not made with this)."""
+    """A partial index over live rows."""
     return Index(name, *columns, sqlite_where=text(LIVE_ROWS), postgresql_where=text(LIVE_ROWS))
+
+
+def live_unique_index(name: str, *columns: str) -> Index:
+    """A unique index over live rows: a value is unique among the records that are not in
+    the trash, so a trashed record (a reverted import, say) does not hold its value and the
+    same data can be entered again. Restoring a record whose value was taken since is
+    refused as a duplicate. Its columns stay as they are on both databases (a leading
+    ``deleted_at``, always NULL here, would make every entry distinct)."""
+    return Index(name, *columns, unique=True, sqlite_where=text(LIVE_ROWS), postgresql_where=text(LIVE_ROWS))
 
 
 def _is_live(index: Index) -> bool:
