@@ -114,6 +114,21 @@ class FormulaError(Exception):
         return f"FormulaError({self.code!r}, {self.message!r}, {self.position!r})"
 
 
+class CurrencyMismatch(FormulaError):
+    """Money of two currencies met in one operation (code ``FORMULA_RUNTIME``).
+
+    ``currencies`` names them; ``crosses`` is set by the evaluator when the values met
+    through a link or an aggregate (a value of another record), which the record service
+    refuses at write time instead of storing an error value.
+    """
+
+    def __init__(self, message: str, currencies, position: dict | None = None,
+                 field: str | None = None):
+        super().__init__(RUNTIME, message, position, field)
+        self.currencies = tuple(currencies)
+        self.crosses: bool | None = None
+
+
 class FormulaErrors(FormulaError):
     """Several errors found at once; ``errors`` holds them in source order."""
 

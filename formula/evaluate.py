@@ -34,8 +34,9 @@ from typing import Any, Callable
 from . import errors as E
 from . import ops
 from .checker import Binding, CompiledFormula, PathRef
-from .errors import FormulaError, at
-from .nodes import BinOp, BoolOp, Call, Compare, IfExp, ListNode, Literal, Node, Path, UnaryOp
+from .errors import CurrencyMismatch, FormulaError, at
+from .nodes import (BinOp, BoolOp, Call, Compare, IfExp, ListNode, Literal, Node, Path, UnaryOp,
+                    walk)
 from .schema import RatesProvider, RecordContext
 from .types import FormulaType, Money
 
@@ -131,10 +132,18 @@ class _Compiler:
 
     def guard(self, fn: Fn, node: Node) -> Fn:
         locate = self.locate
+        crosses = None
 
         def guarded(env):
+            nonlocal crosses
             try:
                 return fn(env)
+            except CurrencyMismatch as exc:
+                if exc.crosses is None:   # the innermost node: where the currencies met
+                    if crosses is None:
+                        crosses = reads_other_records(node)
+                    exc.crosses = crosses
+                raise locate(exc, node) from None
             except FormulaError as exc:
                 raise locate(exc, node) from None
             except (ArithmeticError, ValueError, TypeError, OverflowError) as exc:
@@ -306,6 +315,17 @@ class _Compiler:
                 current = current.get(name)
             return current or []
         return read
+
+
+def reads_other_records(node: Node) -> bool:
+    """Whether ``node`` reads values of other records: a link path or an aggregate."""
+    for item in walk(node):
+        if isinstance(item, Call) and item.mode == "aggregate":
+            return True
+        if isinstance(item, Path) and item.ref is not None and item.ref.scope != "me" and \
+                (item.ref.scope != "record" or len(item.ref.steps) > 1):
+            return True
+    return False
 
 
 def _thunk(fn: Fn, env: _Env):

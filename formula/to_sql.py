@@ -27,6 +27,20 @@ NULL (``x / NULLIF(y, 0)``). ``CompiledFormula.can_fail`` tells the caller when 
 can happen; a bulk recompute then re-evaluates the rows that came back NULL in Python
 to store their error values.
 
+**Money is a pair** (:mod:`~cardfile.formula.sql_money`): each money value compiles to its
+amount and its currency, read from the field's currency column (``FieldInfo.sql_currency``)
+when it has one. Where Python raises a currency error (``amount + money(1, "EUR")`` on a
+record in USD, ``sum()`` over two currencies, ordering EUR against USD) the row must pass a
+*check*, and so must every value read from a formula field that holds an error value
+(``FieldInfo.sql_error``); :func:`to_sql_result` gives the value (NULL where a check fails),
+the result's currency and whether there are checks, so the caller evaluates those rows again
+in Python. ``==`` between two currencies is false and ``!=`` true, as in Python. A check in
+a branch that Python may not evaluate (``IF``, ``and``/``or``) counts only where the branch
+is taken; inside ``IF``, ``switch`` and ``coalesce`` it counts always (a row may then be
+re-evaluated for nothing, never get a wrong value). What cannot be checked this way — a
+comparison of money inside ``switch``, ``min``/``max`` over money and plain numbers — raises
+``FORMULA_NOT_SQL``.
+
 **SQLite** has no decimal type and rounds binary floats; the platform calls
 :func:`register_sqlite_functions` on every SQLite connection. It registers each
 function flagged ``sqlite=True`` as a deterministic ``cf_<name>`` running the very same
@@ -39,6 +53,7 @@ rounds half away from zero.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -52,7 +67,20 @@ from .evaluate import me_value
 from .functions import FunctionRegistry
 from .nodes import BinOp, BoolOp, Call, Compare, IfExp, ListNode, Literal, Node, Path, UnaryOp
 from .schema import Schema
+from .sql_money import agree, as_sql, differ, first, pick, same_strict, sql_bool, when_filled
 from .types import ANY, FormulaType, Money, type_of_value
+
+
+@dataclass
+class SqlResult:
+    """A formula compiled to SQL: ``value`` (NULL where a check failed), ``currency`` (a
+    MONEY result's currency: NULL where the value is empty or a plain number; None for
+    other results) and ``checked`` (some rows may be NULL because a check failed:
+    evaluate them in Python)."""
+
+    value: Any
+    currency: Any
+    checked: bool
 
 
 def to_sql(
@@ -65,9 +93,29 @@ def to_sql(
     now: _dt.datetime | None = None,
 ):
     """The SQL expression of ``compiled`` over rows of ``table_alias``."""
+    return to_sql_result(compiled, table_alias, schema, dialect_name, me, today, now).value
+
+
+def to_sql_result(
+    compiled: CompiledFormula,
+    table_alias: sa.FromClause,
+    schema: Schema,
+    dialect_name: str,
+    me: Any = None,
+    today: _dt.date | None = None,
+    now: _dt.datetime | None = None,
+) -> SqlResult:
+    """``compiled`` as SQL over rows of ``table_alias``, with its currency and checks."""
     compiler = _SqlCompiler(compiled, table_alias, schema, dialect_name, me, today, now)
     expression = compiler.compile(compiled.tree)
-    return sa.type_coerce(expression, compiler.sa_type(compiled.type))
+    currency = compiler.cur(compiled.tree) if compiled.type.kind == "MONEY" else None
+    ok = compiler.ok()
+    if ok is not None:
+        expression = sa.case((ok, expression), else_=sa.null())
+    value = sa.type_coerce(expression, compiler.sa_type(compiled.type))
+    if currency is not None:
+        currency = sa.type_coerce(when_filled(value, currency), sa.String())
+    return SqlResult(value, currency, ok is not None)
 
 
 def to_where(
@@ -95,7 +143,9 @@ def to_where(
     Since ``and``/``or`` are monotone, reading a NULL leaf as false changes no result.
     """
     compiler = _SqlCompiler(compiled, table_alias, schema, dialect_name, me, today, now)
-    return compiler.where(compiled.tree)
+    condition = compiler.where(compiled.tree)
+    ok = compiler.ok()
+    return condition if ok is None else sa.and_(condition, ok)
 
 
 def to_sql_scaled(
@@ -127,9 +177,14 @@ def to_sql_scaled(
     if exact is None:
         return None
     value, scale = exact
-    if scale <= places:
-        return value if scale == places else value * _integer(10 ** (places - scale))
-    return _half_away(value, 10 ** (scale - places))
+    if scale < places:
+        value = value * _integer(10 ** (places - scale))
+    elif scale > places:
+        value = _half_away(value, 10 ** (scale - places))
+    checks = _SqlCompiler(compiled, table_alias, schema, dialect_name, me, today, now)
+    checks.compile(compiled.tree)
+    ok = checks.ok()
+    return value if ok is None else sa.case((ok, value), else_=sa.null())
 
 
 class SqlCall:
@@ -189,7 +244,18 @@ class SqlCall:
         return self._compiler.truthy(value, kind, self.node)
 
     def compare(self, op: str, a, b, kind: str):
+        if kind == "MONEY":
+            self.not_sql(f"comparing money in {self.spec.name}() is computed in Python")
         return self._compiler.compare(op, a, b, kind, self.node)
+
+    def currency(self, index: int):
+        """The currency of argument ``index`` as SQL (NULL: empty or not money)."""
+        return as_sql(self._compiler.cur(self.node.args[index]))
+
+    def set_currency(self, currency) -> None:
+        """Declare the currency of a MONEY result (functions that choose among their
+        arguments: ``IF``, ``switch``, ``coalesce``)."""
+        self._compiler.currencies[id(self.node)] = currency
 
     def is_constant(self, index: int) -> bool:
         return id(self.node.args[index]) in self._compiler.constants
@@ -216,6 +282,49 @@ class _SqlCompiler:
         self.now = now or _dt.datetime.now()
         self.today = today or self.now.date()
         self.bound: dict[int, sa.FromClause] = {}
+        self.checks: list = []                 # conditions each row must meet (see ok())
+        self.currencies: dict[int, Any] = {}   # id(node) -> Cur of a money node
+
+    # -- checks and currencies (see sql_money) ----------------------------------------
+    def ok(self):
+        """The conjunction of the checks, or None when there are none."""
+        return sa.and_(*self.checks) if self.checks else None
+
+    def require(self, condition) -> None:
+        if condition is True:
+            return
+        self.checks.append(sql_bool(condition))
+
+    def scoped(self, compile_):
+        """Compile with a fresh list of checks: (result, their conjunction or None)."""
+        saved, self.checks = self.checks, []
+        try:
+            result = compile_()
+        finally:
+            local, self.checks = self.checks, saved
+        return result, (sa.and_(*local) if local else None)
+
+    def require_when(self, guard, ok) -> None:
+        """Checks that count only where ``guard`` holds (a branch Python evaluates)."""
+        if ok is not None:
+            self.require(ok if guard is None else sa.or_(sa.not_(guard), ok))
+
+    def cur(self, node: Node):
+        """The currency of a compiled node (None: it carries none)."""
+        kind = node.type.kind if node.type is not None else "ANY"
+        if kind not in ("MONEY", "ANY"):
+            return None
+        if id(node) not in self.currencies:
+            raise self.not_sql("the currency of this value is only known in Python", node)
+        return self.currencies[id(node)]
+
+    def static_cur(self, node: Node, cur):
+        """Python gives a call or an operator of a known money type that currency when its
+        result is a plain number (``evaluate._as_money``)."""
+        static = node.type.currency if node.type is not None else None
+        if static and isinstance(node, (Call, BinOp)):
+            return first(cur, static)
+        return cur
 
     def not_sql(self, reason: str, node: Node) -> FormulaError:
         return FormulaError(E.NOT_SQL, reason,
@@ -249,7 +358,13 @@ class _SqlCompiler:
 
     def compile(self, node: Node):
         if id(node) in self.constants:
-            return self.literal(self.constants[id(node)], node.type)
+            value = self.constants[id(node)]
+            if isinstance(value, Money):
+                self.currencies[id(node)] = value.currency
+            elif node.type is not None and node.type.kind == "MONEY":
+                self.currencies[id(node)] = None if value is None else \
+                    self.static_cur(node, None)
+            return self.literal(value, node.type)
         method = getattr(self, "compile_" + type(node).__name__)
         return method(node)
 
@@ -271,10 +386,36 @@ class _SqlCompiler:
         if last.info.type.kind == "RECORD":
             return self.record_id(alias, list(ref.steps), node)
         if not links:
-            return last.info.sql_value(alias)
+            value = last.info.sql_value(alias)
+            self.read_checks(node, last.info, alias, value, lambda x: x)
+            return value
         target, conditions, created = self.walk_links(alias, links)
-        query = sa.select(last.info.sql_value(target)).where(*conditions)
-        return query.correlate_except(*created).scalar_subquery()
+
+        def scalar(expression):
+            query = sa.select(expression).where(*conditions)
+            return query.correlate_except(*created).scalar_subquery()
+        value = scalar(last.info.sql_value(target))
+        self.read_checks(node, last.info, target, value, scalar)
+        return value
+
+    def read_checks(self, node: Path, info, table, value, scalar) -> None:
+        """A field read: its currency (money) and, for a formula field that may hold an
+        error value, the check that it does not (Python raises reading one)."""
+        sql_error = getattr(info, "sql_error", None)
+        error = sql_error(table) if sql_error is not None else None
+        if error is not None:
+            self.require(scalar(error).is_(None))
+        if node.type is None or node.type.kind != "MONEY":
+            return
+        static = info.currency or info.type.currency
+        sql_currency = getattr(info, "sql_currency", None)
+        column = sql_currency(table) if sql_currency is not None else None
+        if column is None:
+            self.currencies[id(node)] = when_filled(value, static) if static else None
+            return
+        own = sa.case((info.sql_value(table).is_(None), sa.null()),
+                      else_=sa.func.coalesce(column, static) if static else column)
+        self.currencies[id(node)] = scalar(own)
 
     def scope_alias(self, scope):
         if scope == "record":
@@ -308,10 +449,24 @@ class _SqlCompiler:
             return self.text_op(node, a, b)
         if kinds & {"DATE", "DATETIME"}:
             return self.date_op(node, a, b)
+        if "MONEY" in kinds or node.type.kind == "MONEY":
+            self.money_op(node)
         a, b = sa.func.coalesce(a, 0), sa.func.coalesce(b, 0)
         if node.op in ("+", "-", "*"):
             return {"+": a + b, "-": a - b, "*": a * b}[node.op]
         return self.division(node, a, b)
+
+    def money_op(self, node: BinOp) -> None:
+        """Money ± money of one currency (or either without one); money ÷ money of one
+        currency; the result keeps the currency of its money operand (Money's rules)."""
+        ca, cb = self.cur(node.left), self.cur(node.right)
+        if node.left.type.kind == "MONEY" and node.right.type.kind == "MONEY":
+            if node.op in ("+", "-"):
+                self.require(agree(ca, cb))
+            elif node.op in ("/", "//"):
+                self.require(same_strict(ca, cb))
+        if node.type.kind == "MONEY":
+            self.currencies[id(node)] = self.static_cur(node, first(ca, cb))
 
     def text_op(self, node: BinOp, a, b):
         if node.op == "+":
@@ -369,16 +524,35 @@ class _SqlCompiler:
             return sa.not_(self.truthy(operand, node.operand.type, node))
         if node.operand.type.kind not in ("NUMBER", "MONEY", "EMPTY"):
             raise self.not_sql("values of unknown type are computed in Python", node)
+        if node.type.kind == "MONEY":
+            self.currencies[id(node)] = self.cur(node.operand)
         operand = sa.func.coalesce(operand, 0)
         return -operand if node.op == "-" else operand
 
     def compile_BoolOp(self, node: BoolOp):
-        parts = [self.truthy(self.compile(value), value.type, value) for value in node.values]
+        parts = []
+        for value in node.values:   # a part is evaluated only while the answer is open
+            part, ok = self.scoped(lambda value=value: self.truthy(self.compile(value),
+                                                                    value.type, value))
+            self.require_when(self.still_open(node.op, parts), ok)
+            parts.append(part)
         return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
+
+    @staticmethod
+    def still_open(op: str, parts: list):
+        if not parts:
+            return None
+        return sa.and_(*parts) if op == "and" else sa.not_(sa.or_(*parts))
 
     def compile_IfExp(self, node: IfExp):
         test = self.truthy(self.compile(node.test), node.test.type, node.test)
-        return sa.case((test, self.compile(node.body)), else_=self.compile(node.orelse))
+        body, body_ok = self.scoped(lambda: self.compile(node.body))
+        orelse, orelse_ok = self.scoped(lambda: self.compile(node.orelse))
+        self.require_when(test, body_ok)
+        self.require_when(sa.not_(test), orelse_ok)
+        if node.type.kind == "MONEY":
+            self.currencies[id(node)] = pick(test, self.cur(node.body), self.cur(node.orelse))
+        return sa.case((test, body), else_=orelse)
 
     def truthy(self, value, kind: FormulaType, node: Node):
         name = kind.kind if kind is not None else "ANY"
@@ -399,20 +573,29 @@ class _SqlCompiler:
                     for operand in node.operands]
         parts = []
         for index, (op, kind) in enumerate(zip(node.ops, node.kinds)):
-            left, right = operands[index], node.operands[index + 1]
-            if op in ("in", "not in"):
-                items = [self.compile(item) for item in right.items]
-                found = sa.or_(sa.false(), *(self.compare("==", left, item, kind, node)
-                                              for item in items))
-                parts.append(found if op == "in" else sa.not_(found))
-            else:
-                parts.append(self.compare(op, left, operands[index + 1], kind, node))
+            part, ok = self.scoped(lambda index=index, op=op, kind=kind:
+                                   self.compare_at(node, index, op, kind, operands))
+            self.require_when(sa.and_(*parts) if parts else None, ok)
+            parts.append(part)
         return parts[0] if len(parts) == 1 else sa.and_(*parts)
 
-    def compare(self, op: str, a, b, kind: str, node: Node):
+    def compare_at(self, node: Compare, index: int, op: str, kind: str, operands: list):
+        """Part ``index`` of a comparison chain (``a < b`` of ``a < b < c``)."""
+        left, right = node.operands[index], node.operands[index + 1]
+        if op in ("in", "not in"):
+            items = [(self.compile(item), item) for item in right.items]
+            found = sa.or_(sa.false(), *(self.compare("==", operands[index], sql, kind, node,
+                                                      (left, item)) for sql, item in items))
+            return found if op == "in" else sa.not_(found)
+        return self.compare(op, operands[index], operands[index + 1], kind, node, (left, right))
+
+    def compare(self, op: str, a, b, kind: str, node: Node, pair=None):
         zero = {"NUMBER": 0, "MONEY": 0, "TEXT": "", "BOOL": sa.false()}.get(kind)
         if zero is not None:
             a, b = sa.func.coalesce(a, zero), sa.func.coalesce(b, zero)
+            if kind == "MONEY" and pair is not None and \
+                    pair[0].type.kind == pair[1].type.kind == "MONEY":
+                return self.money_compare(op, a, b, self.cur(pair[0]), self.cur(pair[1]))
             return _OPERATORS[op](a, b)
         if kind in ("DATE", "DATETIME", "RECORD"):
             if op == "==":
@@ -422,12 +605,32 @@ class _SqlCompiler:
             return sa.func.coalesce(_OPERATORS[op](a, b), sa.false())
         raise self.not_sql("comparing values of unknown type is computed in Python", node)
 
+    def money_compare(self, op: str, a, b, ca, cb):
+        """Money against money, as ``ops.compare``: ``==`` is false and ``!=`` true between
+        two currencies; ordering them is an error (a check)."""
+        if op == "==":
+            return sa.and_(a == b, sql_bool(agree(ca, cb)))
+        if op == "!=":
+            return sa.or_(a != b, sql_bool(differ(ca, cb)))
+        self.require(agree(ca, cb))
+        return _OPERATORS[op](a, b)
+
     # -- WHERE conditions (to_where) -----------------------------------------------------
     def where(self, node: Node):
         """Rows where ``node`` is truthy; NULL may stand for false (see to_where)."""
         if id(node) not in self.constants:
             if isinstance(node, BoolOp):
-                parts = [self.where(value) for value in node.values]
+                # a failed check where Python evaluates a part is an error: no row. With
+                # ``or`` a part is evaluated only after the ones before it (and their checks)
+                parts, oks = [], []
+                for value in node.values:
+                    part, ok = self.scoped(lambda value=value: self.where(value))
+                    if node.op == "and":
+                        parts.append(part if ok is None else sa.and_(part, ok))
+                        continue
+                    if ok is not None:
+                        oks.append(ok)
+                    parts.append(sa.and_(*oks, part) if oks else part)
                 return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
             if isinstance(node, Compare):
                 return self.where_compare(node)
@@ -447,30 +650,25 @@ class _SqlCompiler:
 
         parts = []
         for index, (op, kind) in enumerate(zip(node.ops, node.kinds)):
-            left, right = node.operands[index], node.operands[index + 1]
-            part = None
-            if op == "in" and isinstance(right, ListNode):
-                leaves = [self.field_compare("==", left, item, kind) for item in right.items]
-                if leaves and all(leaf is not None for leaf in leaves):
-                    part = sa.or_(*leaves)
-            elif op in _OPERATORS:
-                part = self.field_compare(op, left, right, kind)
-                if part is None:
-                    part = self.field_compare(_FLIPPED[op], right, left, kind)
-            if part is None:
-                part = self.compile_compare_part(node, index, operand)
-            parts.append(part)
+            part, ok = self.scoped(lambda index=index, op=op, kind=kind:
+                                   self.where_compare_part(node, index, op, kind, operand))
+            parts.append(part if ok is None else sa.and_(part, ok))
         return parts[0] if len(parts) == 1 else sa.and_(*parts)
 
-    def compile_compare_part(self, node: Compare, index: int, operand):
-        op, kind = node.ops[index], node.kinds[index]
-        left = operand(index)
-        if op in ("in", "not in"):
-            items = [self.compile(item) for item in node.operands[index + 1].items]
-            found = sa.or_(sa.false(), *(self.compare("==", left, item, kind, node)
-                                          for item in items))
-            return found if op == "in" else sa.not_(found)
-        return self.compare(op, left, operand(index + 1), kind, node)
+    def where_compare_part(self, node: Compare, index: int, op: str, kind: str, operand):
+        left, right = node.operands[index], node.operands[index + 1]
+        part = None
+        if op == "in" and isinstance(right, ListNode):
+            leaves = [self.field_compare("==", left, item, kind) for item in right.items]
+            if leaves and all(leaf is not None for leaf in leaves):
+                part = sa.or_(*leaves)
+        elif op in _OPERATORS:
+            part = self.field_compare(op, left, right, kind)
+            if part is None:
+                part = self.field_compare(_FLIPPED[op], right, left, kind)
+        if part is None:
+            part = self.compare_at(node, index, op, kind, _Lazy(operand))
+        return part
 
     def field_compare(self, op: str, field: Node, other: Node, kind: str):
         """``field OP constant`` on the stored column, or None when not of that form."""
@@ -485,13 +683,26 @@ class _SqlCompiler:
         except (FormulaError, ArithmeticError, TypeError, ValueError):
             return None
         column, scale = self.stored(info)
+        currency = value.currency if isinstance(value, Money) else None
         if isinstance(value, Money):
             value = value.amount
         if scale:
             condition = _scaled_compare(op, column, Decimal(value).scaleb(scale))
         else:
             condition = _OPERATORS[op](column, self.literal(value, field.type))
-        return sa.or_(condition, column.is_(None)) if empty_matches else condition
+        sql_currency = getattr(info, "sql_currency", None)
+        stored_currency = sql_currency(self.alias) if sql_currency is not None else None
+        if currency is not None and stored_currency is not None:
+            same = sa.func.coalesce(stored_currency, info.currency or info.type.currency) == \
+                sa.literal(currency, sa.String())
+            condition = sa.or_(condition, sa.and_(column.is_not(None), sa.not_(same))) \
+                if op == "!=" else sa.and_(condition, same)
+        if not empty_matches:
+            return condition
+        sql_error = getattr(info, "sql_error", None)
+        error = sql_error(self.alias) if sql_error is not None else None
+        empty = column.is_(None) if error is None else sa.and_(column.is_(None), error.is_(None))
+        return sa.or_(condition, empty)
 
     def own_field(self, node: Node):
         """The FieldInfo of an own field holding a plain value, else None."""
@@ -598,7 +809,25 @@ class _SqlCompiler:
             return self.aggregate(node)
         args = [self.compile(arg) for arg in node.args]
         kwargs = {name: self.compile(value) for name, value in node.kwargs.items()}
-        return spec.sql(SqlCall(self, node), *args, **kwargs)
+        result = spec.sql(SqlCall(self, node), *args, **kwargs)
+        if node.type.kind == "MONEY":
+            self.call_currency(node, result)
+        return result
+
+    def call_currency(self, node: Call, result) -> None:
+        """The currency of a call's money result: what the function declared
+        (``SqlCall.set_currency``), else that of its money arguments, which must agree."""
+        if id(node) in self.currencies:
+            cur = self.currencies[id(node)]
+        elif node.spec.kind == "lazy":
+            raise self.not_sql(f"the currency of {node.spec.name}() is only known in Python", node)
+        else:
+            found = [self.cur(arg) for arg in node.args if arg.type.kind == "MONEY"]
+            for index, one in enumerate(found):
+                for other in found[index + 1:]:
+                    self.require(agree(one, other))
+            cur = first(*found)
+        self.currencies[id(node)] = when_filled(result, self.static_cur(node, cur))
 
     def aggregate(self, node: Call):
         binding: Binding = node.binding
@@ -608,18 +837,47 @@ class _SqlCompiler:
         table = self.schema.table(collection.info.target or collection.info.type.table)
         element = table.sql_table().alias()
         self.bound[binding.index] = element
-        conditions = [collection.info.sql_back(element) == owner, element.c.deleted_at.is_(None),
-                      *_reach(table, element)]
-        value = self.compile(node.args[0])
+        base = [collection.info.sql_back(element) == owner, element.c.deleted_at.is_(None),
+                *_reach(table, element)]
+        conditions = list(base)
+        value, value_ok = self.scoped(lambda: self.compile(node.args[0]))
         where = node.kwargs.get("where")
         if where is not None:
-            conditions.append(self.truthy(self.compile(where), where.type, where))
+            test, where_ok = self.scoped(lambda: self.truthy(self.compile(where), where.type, where))
+            self.require(self.none_fails(element, base, where_ok))
+            conditions.append(test)
+        self.require(self.none_fails(element, conditions, value_ok))
 
         def subquery(expression):
             query = sa.select(expression).select_from(element).where(*conditions)
             return query.correlate_except(element).scalar_subquery()
 
-        return node.spec.sql(SqlCall(self, node, subquery), value)
+        result = node.spec.sql(SqlCall(self, node, subquery), value)
+        if node.type.kind == "MONEY" and node.args[0].type.kind == "MONEY":
+            cur = self.cur(node.args[0])      # each element's; they must agree (Python adds them)
+            if cur is not None and not isinstance(cur, str):
+                self.require(subquery(sa.func.count(sa.distinct(cur))) <= 1)
+                cur = subquery(sa.func.min(cur))
+            self.currencies[id(node)] = when_filled(result, self.static_cur(node, cur))
+        return result
+
+    @staticmethod
+    def none_fails(element, conditions: list, ok):
+        """No element (meeting ``conditions``) fails the checks ``ok``."""
+        if ok is None:
+            return True
+        failing = sa.select(sa.literal(1)).select_from(element).where(*conditions, sa.not_(ok))
+        return sa.not_(failing.correlate_except(element).exists())
+
+
+class _Lazy:
+    """``operands[i]`` compiled on first use."""
+
+    def __init__(self, compile_):
+        self.compile_ = compile_
+
+    def __getitem__(self, index):
+        return self.compile_(index)
 
 
 def _reach(table, alias) -> list:

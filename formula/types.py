@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from . import errors as E
-from .errors import FormulaError
+from .errors import CurrencyMismatch, FormulaError
 
 NUMERIC_KINDS = ("NUMBER", "MONEY")
 MAX_PLACES = 10
@@ -161,8 +161,8 @@ class Money:
 
     def _same(self, other: "Money", verb: str) -> None:
         if self.currency != other.currency:
-            raise FormulaError(E.RUNTIME, f"cannot {verb} {self.currency} and {other.currency}: "
-                               "use convert() first")
+            raise CurrencyMismatch(f"cannot {verb} {self.currency} and {other.currency}: "
+                                   "use convert() first", (self.currency, other.currency))
 
     def __add__(self, other):
         if isinstance(other, Money):

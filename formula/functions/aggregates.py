@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import errors as E
 from .. import ops
-from ..errors import FormulaError
+from ..errors import CurrencyMismatch
 from ..types import BOOL, NUMBER, Money, unify
 from .registry import ANY_KIND, NUMERIC, ArgTypeError, FunctionRegistry, FunctionSpec, Param
 
@@ -61,8 +60,8 @@ def _extreme(pick):
         if any(isinstance(v, Money) for v in values):
             currencies = {v.currency for v in values if isinstance(v, Money)}
             if len(currencies) > 1:
-                raise FormulaError(E.RUNTIME, "cannot compare " + " and ".join(sorted(
-                    currencies)) + ": use convert() first")
+                raise CurrencyMismatch("cannot compare " + " and ".join(sorted(
+                    currencies)) + ": use convert() first", sorted(currencies))
             return pick(values, key=lambda v: v.amount if isinstance(v, Money) else v)
         return pick(values)
     return impl
@@ -116,6 +115,9 @@ def _sql_extreme(name, scalar_pg):
     def compile_(call, *values):
         if call.mode == "aggregate":
             return call.subquery(getattr(call.fn, name)(values[0]))
+        kinds = {kind.kind for kind in call.types}
+        if "MONEY" in kinds and kinds - {"MONEY", "EMPTY"}:
+            call.not_sql(f"{name}() of money and plain numbers is computed in Python")
         if call.dialect == "sqlite":
             return call.cf(*values)
         return getattr(call.fn, scalar_pg)(*values)

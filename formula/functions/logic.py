@@ -32,7 +32,11 @@ def _if_type(call: TypeCall):
 
 def _sql_if(call, condition, then, otherwise=None):
     otherwise = otherwise if otherwise is not None else call.null()
-    return call.case([(call.truthy(condition, call.types[0]), then)], else_=otherwise)
+    test = call.truthy(condition, call.types[0])
+    if call.result.kind == "MONEY":
+        other = call.currency(2) if len(call.types) > 2 else call.null()
+        call.set_currency(call.case([(test, call.currency(1))], else_=other))
+    return call.case([(test, then)], else_=otherwise)
 
 
 def _switch(value, *rest):
@@ -68,10 +72,16 @@ def _switch_type(call: TypeCall):
 
 def _sql_switch(call, value, *rest):
     pairs, default = (rest[:-1], rest[-1]) if len(rest) % 2 else (rest, None)
-    whens = []
+    whens, currencies = [], []
     for index in range(0, len(pairs), 2):
         kind = compare_kind("==", call.types[0], call.types[index + 1])
-        whens.append((call.compare("==", value, pairs[index], kind), pairs[index + 1]))
+        test = call.compare("==", value, pairs[index], kind)
+        whens.append((test, pairs[index + 1]))
+        if call.result.kind == "MONEY":
+            currencies.append((test, call.currency(index + 2)))
+    if call.result.kind == "MONEY":
+        other = call.currency(len(rest)) if default is not None else call.null()
+        call.set_currency(call.case(currencies, else_=other))
     return call.case(whens, else_=default if default is not None else call.null())
 
 
@@ -97,6 +107,9 @@ def _coalesce_type(call: TypeCall):
 def _sql_coalesce(call, *values):
     parts = [call.fn.nullif(value, "") if kind.kind == "TEXT" else value
              for value, kind in zip(values, call.types)]
+    if call.result.kind == "MONEY":   # the currency of the first value that is there
+        call.set_currency(call.case([(value.is_not(None), call.currency(index))
+                                     for index, value in enumerate(values)], else_=call.null()))
     return call.fn.coalesce(*parts)
 
 

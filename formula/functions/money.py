@@ -81,9 +81,7 @@ def _sql_money(call, amount, currency):
 
 
 def _sql_currency(call, value):
-    if call.types[0].currency is None:
-        call.not_sql("the currency of this value is only known in Python")
-    return call.literal(call.types[0].currency)
+    return call.currency(0)
 
 
 SPECS = [
