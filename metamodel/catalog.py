@@ -58,7 +58,9 @@ def build_sql_table(metadata: MetaData, table: TableDef, registry: FieldTypeRegi
             continue
         columns += ftype.columns(f)
         indexes += field_indexes(table, f, registry)
-    return Table(name, metadata, *columns, *indexes)
+    # SQLite: AUTOINCREMENT, so the id of a record deleted for good (an emptied trash) is
+    # never given out again (PostgreSQL's sequences never repeat one)
+    return Table(name, metadata, *columns, *indexes, sqlite_autoincrement=True)
 
 
 def field_indexes(table: TableDef, f: FieldDef, registry: FieldTypeRegistry) -> list[Index]:

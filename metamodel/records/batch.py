@@ -376,6 +376,7 @@ def revert_import(service, actor, import_id: int, force: bool = False) -> dict:
         sql = snap.sql_table(table)
         now = service.clock()
         created = [i for first, last in row["created_ids"] for i in range(first, last + 1)]
+        created = _still_there(conn, sql, created, row["created_at"])  # not purged since
         changed = _changed_since(conn, sql, created, row["updated"])
         if changed and not force:
             raise ImportNotRevertible(
@@ -387,6 +388,16 @@ def revert_import(service, actor, import_id: int, force: bool = False) -> dict:
         restored = _restore(service, conn, snap, table, sql, row["updated"], actor, now)
         conn.execute(update(cf_imports).where(cf_imports.c.id == row["id"]).values(reverted_at=now))
         return {"import": row["id"], "table": table.api_name, "trashed": trashed, "restored": restored}
+
+
+def _still_there(conn, sql, ids: list[int], at: dt.datetime) -> list[int]:
+    """The records of ``ids`` that exist and were created by the import (at ``at``), not
+    after it: a record deleted for good since is left alone."""
+    found = []
+    for start in range(0, len(ids), BATCH):
+        found += conn.execute(select(sql.c.id).where(sql.c.id.in_(ids[start:start + BATCH]),
+                                                     sql.c.created_at <= at)).scalars().all()
+    return sorted(found)
 
 
 def _changed_since(conn, sql, created: list[int], updated: dict) -> list[int]:
@@ -432,7 +443,9 @@ def _restore(service, conn, snap, table: TableDef, sql, updated: dict, actor, no
         for name, value in values.items():
             f = table.field(name)
             db_values.update(registry.get(f.type).to_db(value, f))
-        version = conn.execute(select(sql.c.version).where(sql.c.id == int(key))).scalar_one()
+        version = conn.execute(select(sql.c.version).where(sql.c.id == int(key))).scalar()
+        if version is None:  # deleted for good since (an emptied trash): nothing to restore
+            continue
         if db_values:
             conn.execute(update(sql).where(sql.c.id == int(key)).values(
                 **db_values, version=version + 1, updated_at=now, updated_by=actor.id))
