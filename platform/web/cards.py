@@ -62,6 +62,8 @@ def widget_of(registry, snap, f, value, file_url=None) -> dict:
         w["lines"] = [{"id": line["id"], "cells": [widget_of(registry, snap, c, line.get(c.api_name), in_line)
                                                    for c in child.fields]}
                       for line in (value or [])]
+        from .live import line_totals, total_columns
+        w["totals"] = line_totals(registry, child, total_columns(registry, snap, f), value or [])
     return w
 
 
@@ -143,8 +145,11 @@ def _render(table_name: str, record: dict | None):
                                 if shown else f"#{raw}"}
             elif f is not None and not rt.registry.get(f.type).read_only:
                 values[name] = raw
+    from .live import initial_state, mark_widgets  # defaults, computed values, "show only when"
+    values, hidden, defaulted = initial_state(rt, table, record, values)
     tabs = card_sections(rt.registry, snap, table, layout, values,
                          record_file_url(table, record) if record is not None else None)
+    mark_widgets(tabs, hidden, defaulted)
     history = related = []
     if record is not None:
         history = history_rows(rt, table, rt.records.history(g.user, table.api_name, record["id"]))
@@ -170,4 +175,4 @@ def record_card(table, record_id):
 
 
 # Saving a card from the typed texts (its routes attach to ``bp`` too).
-from . import entry  # noqa: E402,F401
+from . import entry, live  # noqa: E402,F401

@@ -1,9 +1,10 @@
-// The generic card: tabs, widgets, live formulas and visibility, save through the API with
+// The generic card: tabs, widgets, the live preview (live.js: formulas, defaults, visibility
+// and rules computed by the server while the user types), save through the web layer with
 // optimistic locking, validation errors next to fields, and the version-conflict dialog.
 
 import { api, ApiError, el, notify, notifyAfterReload, readConfig, t } from "./app.js";
-import { evaluate, truthy, Unsupported } from "./expr.js";
-import { formatNumber, markInput, plainValue, readValue, setupLines, setupWidgetsIn } from "./widgets.js";
+import { setupLive } from "./live.js";
+import { markInput, readValue, setupLines, setupWidgetsIn } from "./widgets.js";
 
 const form = document.getElementById("card-form");
 const record = readConfig("card-record");
@@ -46,38 +47,6 @@ function setupTabs() {
 }
 const showTab = setupTabs();
 
-// --- live formulas and visibility ----------------------------------------------------------
-function environment() {
-  const env = {};
-  for (const field of fields) {
-    const node = widgetOf(field);
-    if (field.dataset.type === "lines" || node.tagName === "OUTPUT") continue;
-    env[field.dataset.field] = plainValue(node, field.dataset.type);
-  }
-  return env;
-}
-
-function refreshComputed() {
-  const env = environment();
-  for (const out of form.querySelectorAll(".field > output.formula[data-expression]")) {
-    try {
-      const value = evaluate(out.dataset.expression, env);
-      out.value = typeof value === "number" ? formatNumber(value) : String(value ?? "");
-      env[out.dataset.col] = value;
-    } catch (err) {
-      if (!(err instanceof Unsupported)) throw err;
-    }
-  }
-  for (const field of form.querySelectorAll(".field[data-visible-if]")) {
-    try {
-      field.hidden = !truthy(evaluate(field.dataset.visibleIf, env));
-    } catch (err) {
-      if (!(err instanceof Unsupported)) throw err;
-      field.hidden = false;
-    }
-  }
-}
-
 // --- changes ------------------------------------------------------------------------------
 let initial = {};
 function changedValues() {
@@ -89,8 +58,9 @@ function changedValues() {
   return changed;
 }
 
+let live = null;
 function markDirty() {
-  refreshComputed();
+  live?.schedule();
   const dirty = Object.keys(changedValues()).length > 0;
   state.textContent = dirty ? t("unsaved") : "";
   form.classList.toggle("dirty", dirty);
@@ -221,7 +191,7 @@ initial = record ? currentValues() : {};
 if (!record) {  // prefilled values of a new card count as changes
   for (const key of Object.keys(currentValues())) initial[key] = undefined;
 }
-refreshComputed();
+live = setupLive(form, { isNew: !record, changedValues });
 form.addEventListener("input", markDirty);
 form.addEventListener("change", markDirty);
 form.addEventListener("cf-value", markDirty);  // a typed number or date was read by the server

@@ -2,9 +2,7 @@
 // grids and file uploads. card.js wires them into the form.
 
 import { api, ApiError, apiUrl, el, t } from "./app.js";
-import { evaluate, Unsupported } from "./expr.js";
 
-const NUMERIC = new Set(["integer", "decimal", "percent", "money"]);
 
 function pad(n) { return String(n).padStart(2, "0"); }
 
@@ -41,21 +39,6 @@ export function readValue(node, type) {
   }
 }
 
-/** A plain value for expressions (numbers as numbers, links as ids); typed numbers and
- * dates count as the server last read them (data-value). */
-export function plainValue(node, type) {
-  if (node.classList?.contains("locale-input")) {
-    const canonical = node.dataset.value;
-    if (!canonical) return null;
-    return NUMERIC.has(type) ? Number(canonical) : canonical;
-  }
-  const v = readValue(node, type);
-  if (v === null || v === undefined) return null;
-  if (type === "money") return Number(v.amount);
-  if (NUMERIC.has(type)) return Number(v);
-  return v;
-}
-
 function readLines(container) {
   return [...container.querySelectorAll("tbody > tr")].map((row) => {
     const line = {};
@@ -70,47 +53,14 @@ function readLines(container) {
 }
 
 // --- line items --------------------------------------------------------------------------
+/** Add, remove and reorder lines; ``onChange`` after each. The server computes the lines'
+ * formulas and totals (card.js asks it for a preview and shows the answer). */
 export function setupLines(container, onChange) {
   const tbody = container.querySelector("tbody");
   const template = container.querySelector("template.line-template");
   const renumber = () => {
     [...tbody.rows].forEach((row, i) => { row.querySelector(".line-no").textContent = String(i + 1); });
-    recompute();
     onChange();
-  };
-  const recompute = () => {
-    for (const row of tbody.rows) {
-      const env = {};
-      for (const cell of row.querySelectorAll("td[data-cell]")) {
-        const node = cell.querySelector("[data-col]");
-        if (node.tagName !== "OUTPUT") env[cell.dataset.cell] = plainValue(node, cell.dataset.type);
-      }
-      for (const out of row.querySelectorAll("output.formula[data-expression]")) {
-        try {
-          const value = evaluate(out.dataset.expression, env);
-          out.value = typeof value === "number" ? formatNumber(value) : String(value ?? "");
-          out.dataset.number = typeof value === "number" ? String(value) : "";
-          env[out.dataset.col] = value;
-        } catch (err) {
-          if (!(err instanceof Unsupported)) throw err;
-        }
-      }
-    }
-    for (const total of container.querySelectorAll("tfoot td[data-total]")) {
-      const name = total.dataset.total;
-      const cells = [...tbody.querySelectorAll(`td[data-cell="${CSS.escape(name)}"]`)];
-      const type = cells[0]?.dataset.type ?? "";
-      let sum = 0;
-      let any = false;
-      for (const cell of cells) {
-        const node = cell.querySelector("[data-col]");
-        let value = null;
-        if (node.tagName === "OUTPUT") value = node.dataset.number ? Number(node.dataset.number) : parseLocaleNumber(node.value);
-        else if (NUMERIC.has(cell.dataset.type)) value = plainValue(node, cell.dataset.type);
-        if (value !== null && !Number.isNaN(value)) { sum += value; any = true; }
-      }
-      total.textContent = any && (NUMERIC.has(type) || type === "formula") ? formatNumber(sum) : "";
-    }
   };
   container.addEventListener("click", (event) => {
     const button = event.target.closest("button");
@@ -131,23 +81,7 @@ export function setupLines(container, onChange) {
       row.nextElementSibling.after(row); renumber(); button.focus();
     }
   });
-  container.addEventListener("input", () => { recompute(); });
-  container.addEventListener("change", () => { recompute(); });
-  container.addEventListener("cf-value", () => { recompute(); onChange(); });
-  recompute();
-  return recompute;
 }
-
-function parseLocaleNumber(text) {
-  if (!text) return null;
-  const cleaned = String(text).replace(/[\s\u00a0\u202f]/g, "").replace(/[^\d,.-]/g, "");
-  const normal = cleaned.includes(",") && !cleaned.includes(".") ? cleaned.replace(",", ".") : cleaned.replace(/,/g, "");
-  const n = Number(normal);
-  return Number.isNaN(n) ? null : n;
-}
-
-const numberFormat = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 4 });
-export function formatNumber(n) { return numberFormat.format(n); }
 
 // --- link picker -------------------------------------------------------------------------
 export function setupLinkPicker(picker, onChange) {
