@@ -43,7 +43,7 @@ from .formulas.hooks import CHECK_DIALECT, FormulaDefinitionError
 from .model import TableDef
 from .storage.platform_tables import (cf_group_members, cf_groups, cf_permissions, cf_users)
 
-ACTIONS = ("read", "create", "update", "delete", "export", "print", "design")
+ACTIONS = ("read", "create", "update", "delete", "export", "print", "design", "mail", "purge")
 READ_ACTIONS = ("read", "export", "print")
 SCOPES = ("all", "own", "group", "condition")
 FIELD_MODES = ("hidden", "read_only")

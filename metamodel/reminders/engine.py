@@ -31,7 +31,6 @@ import datetime as dt
 from dataclasses import dataclass, field as dc_field
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..catalog import Snapshot
 from ..errors import CardfileError
@@ -39,8 +38,10 @@ from ..model import TableDef
 from ..records import audit
 from ..records.due import BATCH, due_rows
 from ..records.query import ListQuery
-from ..storage.messaging_tables import (cf_inbox, cf_mail_outbox, cf_reminder_deliveries, cf_reminder_log,
-                                        cf_reminder_rules)
+from ..mail import settings as mail_settings
+from ..mail.outbox import queue as queue_mail
+from ..storage.inserts import insert_ignoring_duplicates
+from ..storage.messaging_tables import cf_inbox, cf_reminder_deliveries, cf_reminder_log, cf_reminder_rules
 from ..storage.platform_tables import cf_group_members, cf_users
 from . import timing
 from .placeholders import Renderer, display_of, plain
@@ -83,19 +84,11 @@ class Occurrence:
     users: set = dc_field(default_factory=set)
 
 
-def insert_ignoring_duplicates(conn, table, values: dict):
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new id, or None when the key is taken."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-    return conn.execute(stmt).scalar()
-
-
 class ReminderEngine:
-    def __init__(self, runtime, clock=utcnow, outbox=None):
+    def __init__(self, runtime, clock=utcnow):
         self.rt = runtime
         self.clock = clock
         self.tz = timing.zone(runtime.settings.timezone)
-        self.outbox = outbox  # optional: MailOutbox for the email channel
 
     # --- the tick --------------------------------------------------------------------
     def tick(self, now: dt.datetime | None = None) -> TickReport:
@@ -104,6 +97,7 @@ class ReminderEngine:
         self._member_cache = {}  # group members, read once per tick
         with self.rt.engine.connect() as conn:
             rules = live_rules(conn)
+            self._base_url = mail_settings.load(conn, self.rt.settings).base_url if rules else ""
         snap = self.rt.schema.snapshot()
         for rule in rules:
             report.rules += 1
@@ -377,12 +371,10 @@ class ReminderEngine:
                     record_id: int | None, now: dt.datetime) -> None:
         link = self._link(table, record_id) if table is not None and record_id else None
         text = body + (f"\n\n{link}" if link else "")
-        insert_ignoring_duplicates(conn, cf_mail_outbox, dict(
-            key=key, to_addr=to, subject=subject[:500], text=text, html=None, headers=None, source="reminder",
-            mailing_id=None, priority=0, state="queued", attempts=0, next_attempt_at=now, created_at=now))
+        queue_mail(conn, now, to, subject, text, key=key, source="reminder", priority=0)
 
     def _link(self, table: TableDef | None, record_id) -> str | None:
-        base = (self.rt.settings.base_url or "").rstrip("/")
+        base = getattr(self, "_base_url", "") or ""
         if not base or table is None:
             return None
         return f"{base}/t/{table.api_name}/{record_id}"
@@ -436,4 +428,4 @@ def _log(rule_id: int, at: dt.datetime, level: str, message: str, record_id, use
     return dict(rule_id=rule_id, at=at, level=level, message=message, record_id=record_id, user_id=user_id)
 
 
-__all__ = ["ReminderEngine", "TickReport", "insert_ignoring_duplicates", "plain"]
+__all__ = ["ReminderEngine", "TickReport", "plain"]

@@ -100,10 +100,11 @@ cf_mail_outbox = Table(
     Column("source", String(20), nullable=False),        # reminder | mailing | test | document
     Column("mailing_id", Integer, nullable=True),
     Column("priority", Integer, nullable=False, default=0),
-    Column("state", String(12), nullable=False),         # queued | sending | sent | failed | unknown | cancelled
+    Column("state", String(12), nullable=False),         # queued claimed sending sent failed unknown cancelled
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("lease_until", UtcDateTime, nullable=True),
+    Column("holder", String(100), nullable=True),        # the worker that claimed it
     Column("last_error", Text, nullable=True),
     Column("message_id", String(200), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
@@ -133,6 +134,7 @@ cf_mailings = Table(
     Column("email_field", String(64), nullable=False),
     Column("audience", JSON, nullable=False),            # {"view": id} or {"filters", "where", "search"}
     Column("state", String(12), nullable=False),         # draft | sending | paused | done | cancelled
+    Column("problem", Text, nullable=True),              # why it was paused
     Column("total", Integer, nullable=True),
     Column("package", String(64), nullable=True),
     Column("created_by", Integer, nullable=True),
