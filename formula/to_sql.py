@@ -474,9 +474,12 @@ class _SqlCompiler:
         text, count = (a, b) if node.left.type.kind == "TEXT" else (b, a)
         if self.dialect == "sqlite":
             return sa.func.cf_repeat(text, sa.func.coalesce(count, 0), type_=sa.String())
-        count = sa.cast(sa.func.trunc(sa.cast(sa.func.coalesce(count, 0), sa.Numeric)),
-                        sa.Integer)
-        return sa.func.repeat(sa.func.coalesce(text, ""), sa.func.greatest(count, 0))
+        count = sa.func.least(sa.func.greatest(sa.func.trunc(sa.cast(sa.func.coalesce(count, 0), sa.Numeric)), 0),
+                              _integer(ops.MAX_TEXT + 1))
+        text = sa.func.coalesce(text, "")
+        # what Python refuses (a text past MAX_TEXT) is empty here, never built in the database
+        return sa.case((sa.func.length(text) * count > _integer(ops.MAX_TEXT), sa.null()),
+                       else_=sa.func.repeat(text, sa.cast(count, sa.Integer)))
 
     def date_op(self, node: BinOp, a, b):
         left, right = node.left.type.kind, node.right.type.kind

@@ -16,6 +16,7 @@ from ..catalog import Snapshot
 from ..errors import BadQuery, FieldNotFound
 from ..fieldtypes.base import FieldValueError
 from ..fieldtypes.registry import FieldTypeRegistry
+from ..ids import as_id
 from ..model import TableDef
 from ..storage.sqltypes import casefold
 from ..storage import names
@@ -63,15 +64,15 @@ def build_where(registry: FieldTypeRegistry, snap: Snapshot, table: TableDef, sq
 
 def filter_clause(registry, table: TableDef, sql: Table, name: str, op: str, value) -> ColumnElement:
     if name == "id":
-        try:
-            ids = [int(v) for v in str(value).split(",") if v.strip()]
-        except ValueError:
-            raise BadQuery(f"Filter on id needs whole numbers, got {value!r}.", {"field": "id"}) from None
+        ids = [as_id(v) for v in str(value).split(",") if v.strip()]
+        if None in ids:
+            raise BadQuery(f"Filter on id needs record numbers, got {value!r}.", {"field": "id"})
         return sql.c.id.in_(ids) if op == "in" else sql.c.id == ids[0] if ids else sql.c.id.is_(None)
     if name == "owner" and op == "eq":
-        if not str(value).strip().isdigit():
+        owner = as_id(value)
+        if owner is None:
             raise BadQuery(f"Filter on owner needs a user id, got {value!r}.", {"field": "owner"})
-        return sql.c.owner == int(value)
+        return sql.c.owner == owner
     field = table.field(name)
     if field is None:
         raise FieldNotFound(table.api_name, name)
