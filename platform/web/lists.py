@@ -20,6 +20,7 @@ from cardfile.platform.app.factory import get_runtime
 from .filters import chip_text, read_filters, user_choices
 from .formatting import format_value
 from .inputs import date_placeholder, locale
+from .live import edit_value, grid_columns
 from .views import bp, page_number, views
 
 PER_PAGE = 50
@@ -126,7 +127,9 @@ def table_list(table):
         result = rt.records.list(g.user, tdef.api_name, q)
     columns = [tdef.field(c) for c in state["columns"]]
     rows = [{"id": rec["id"], "cells": [format_value(rt.registry, f, rec.get(f.api_name)) for f in columns],
-             "numeric": [f.type in ("integer", "decimal", "money", "percent") for f in columns]}
+             "numeric": [f.type in ("integer", "decimal", "money", "percent") for f in columns],
+             "version": rec["version"], "edit": [edit_value(f, rec.get(f.api_name)) for f in columns],
+             "values": [rec.get(f.api_name) for f in columns]}
             for rec in result["records"]]
     total = result["total"]
     pages = max(1, -(-total // PER_PAGE))
@@ -148,6 +151,7 @@ def table_list(table):
         "list.html", table=tdef, columns=columns, rows=rows, total=total, page=page, pages=pages,
         state=state, sort_links=sort_links, chips=chips, where_error=where_error,
         can_import=view.allows(tdef, "create"), can_export=view.allows(tdef, "export"),
+        grid=grid_columns(rt, view, tdef, columns),
         export_urls={fmt: export_url(tdef, state, fmt) for fmt in ("csv", "xlsx", "json")},
         saved_views=views().list_views(g.user, tdef.api_name),
         prev_url=_url(tdef, state, page=page - 1) if page > 1 else None,

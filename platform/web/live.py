@@ -8,10 +8,11 @@ nothing is computed in the browser: ``static/js/card.js`` only shows the answer,
 value formatted here (``display``) and each default as the text its input starts with
 (``edit``).
 
-``POST /t/<table>/<id>/cell`` saves one cell of the editable list (``static/js/grid.js``)
-through ``RecordService.update`` with the version the list was drawn with, and answers
-with the row's new version and cells; a stale version or an invalid value comes back as
-the API's error envelope, for the cell to show.
+``POST /t/<table>/<id>/cell`` saves cells of one row of the editable list
+(``static/js/grid.js``: a typed cell, a pasted block, an undo) through
+``RecordService.update`` with the version the list was drawn with, and answers with the
+row's new version and cells (computed columns change too); a stale version or an invalid
+value comes back as the API's error envelope, for the cell to show.
 """
 
 from __future__ import annotations
@@ -139,35 +140,79 @@ def record_preview(table, record_id):
 
 
 @bp.post("/t/<table>/<int:record_id>/cell")
-def record_cell(table, record_id):
-    """``{"field": "price", "text": "12,5", "version": 3, "columns": [...]}`` -> ``{"id",
-    "version", "cells": {name: text}, "values": {name: JSON}}`` after saving that one value."""
+def record_cells(table, record_id):
+    """Save cells of one row of the editable list: ``{"values": {name: text typed}, "version":
+    3, "columns": [...]}`` (``"exact": true``: the values are the API's own JSON, as an undo
+    sends the previous value back) -> ``{"id", "version", "cells": {name: text}, "values":
+    {name: JSON}, "edit": {name: input text}}`` for the given columns, after the save."""
     def action():
         rt = get_runtime()
         snap = rt.schema.snapshot()
         tdef = snap.table(table)
         body = json_body()
-        name = str(body.get("field") or "")
-        f = tdef.field(name)
-        if f is None or rt.registry.get(f.type).read_only or f.type in ("lines", "file", "image"):
-            raise ValidationFailed({name or "field": [_("This column cannot be edited in the list.")]})
-        raw = body.get("value") if "value" in body else body.get("text")
-        if f.type == "money" and not isinstance(raw, dict):
-            raw = {"amount": raw, "currency": body.get("currency") or f.opt("currency", "EUR")}
-        values, unread = read_values(snap, tdef, {name: raw}, locale())
-        if unread:
-            raise ValidationFailed(unread, message=unread[name][0])
+        given = body.get("values") if isinstance(body.get("values"), dict) else {}
+        refused = {name: [_("This column cannot be edited in the list.")] for name in given
+                   if name not in grid_editable(rt.registry, tdef)}
+        if refused or not given:
+            raise ValidationFailed(refused or {"values": [_("Nothing to save.")]})
+        if body.get("exact"):
+            values = dict(given)
+        else:
+            values, unread = read_values(snap, tdef, given, locale())
+            if unread:
+                raise ValidationFailed(unread, message=next(iter(unread.values()))[0])
         record = rt.records.update(g.user, tdef.api_name, record_id, values, version=body.get("version"))
         return row_answer(rt.registry, tdef, record, body.get("columns")), 200
     return _answer(action)
 
 
+#: Field types edited in the list's cells (links, users, files, line items and computed
+#: fields are edited on the card).
+GRID_TYPES = ("text", "long_text", "email", "phone", "url", "integer", "decimal", "percent", "money",
+              "date", "choice", "boolean")
+
+
+def grid_editable(registry, table) -> set[str]:
+    return {f.api_name for f in table.fields if f.type in GRID_TYPES and not registry.get(f.type).read_only}
+
+
+def grid_columns(rt, view, table, columns) -> list[dict]:
+    """What the editable list knows of each column: whether the reader may edit it here, its
+    type, choices and currency."""
+    may = view.allows(table, "update")
+    settable = {f.api_name for f in view.writable(table, "update")} if may else set()
+    editable = grid_editable(rt.registry, table) & settable
+    out = []
+    for f in columns:
+        entry = {"name": f.api_name, "label": f.label, "type": f.type, "editable": f.api_name in editable,
+                 "required": bool(f.opt("required"))}
+        if f.type == "choice":
+            entry["choices"] = [{"value": c["value"], "label": c.get("label") or c["value"]}
+                                for c in f.opt("choices", [])]
+        if f.type == "money":
+            entry["currency"] = f.opt("currency", "EUR")
+        out.append(entry)
+    return out
+
+
+def edit_value(f, value) -> str:
+    """The text a list cell's editor starts with (what ``read_values`` reads back)."""
+    if value is None:
+        return ""
+    if f.type in LOCALE_TYPES:
+        return edit_text(f, value)
+    if f.type == "boolean":
+        return "true" if value else "false"
+    return str(value)
+
+
 def row_answer(registry, table, record: dict, columns) -> dict:
-    """A saved record as the editable list shows it: each column's text and value."""
+    """A saved record as the editable list shows it: each column's text, value and input text."""
     names = [c for c in (columns or []) if isinstance(c, str) and table.field(c) is not None]
     return {"id": record["id"], "version": record["version"],
             "cells": {n: format_value(registry, table.field(n), record.get(n)) for n in names},
-            "values": {n: record.get(n) for n in names}}
+            "values": {n: record.get(n) for n in names},
+            "edit": {n: edit_value(table.field(n), record.get(n)) for n in names}}
 
 
 # --- the card as it opens -----------------------------------------------------------------

@@ -87,27 +87,32 @@ def test_a_new_card_opens_with_its_defaults_and_hides_what_it_should(browser, rt
     assert totals.count("data-total=") == 1 and 'data-total="amount">€20.00<' in totals
 
 
-def test_one_cell_of_the_list_is_saved_with_its_version(browser, rt, boss):
+def test_cells_of_the_list_are_saved_with_their_version(browser, rt, boss):
     make_invoices(rt, boss)
     saved = rt.records.create(boss, "invoices", {"number": "1", "issued": "2026-01-05"})
     token = token_of(browser, "/t/invoices")
-    answer = post(browser, f"/t/invoices/{saved['id']}/cell", {
-        "field": "issued", "text": "05.02.2026", "version": saved["version"], "columns": ["issued", "number"]},
-        token, lang="ru")
+    url = f"/t/invoices/{saved['id']}/cell"
+    answer = post(browser, url, {"values": {"issued": "05.02.2026"}, "version": saved["version"],
+                                 "columns": ["issued", "number", "due"]}, token, lang="ru")
     assert answer.status_code == 200, answer.get_json()
     data = answer.get_json()
     assert data["version"] == saved["version"] + 1 and data["values"]["issued"] == "2026-02-05"
-    assert data["cells"]["number"] == "1" and "2026" in data["cells"]["issued"]
-    stale = post(browser, f"/t/invoices/{saved['id']}/cell", {
-        "field": "number", "text": "2", "version": saved["version"]}, token)
+    assert data["cells"]["number"] == "1" and "2026" in data["cells"]["issued"] and data["edit"]["issued"] == "05.02.2026"
+    stale = post(browser, url, {"values": {"number": "2"}, "version": saved["version"]}, token)
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "STALE_VERSION"
-    bad = post(browser, f"/t/invoices/{saved['id']}/cell", {
-        "field": "issued", "text": "31.02.2026", "version": data["version"]}, token, lang="ru")
+    bad = post(browser, url, {"values": {"issued": "31.02.2026"}, "version": data["version"]}, token, lang="ru")
     assert bad.status_code == 422 and "issued" in bad.get_json()["error"]["details"]["fields"]
-    computed = post(browser, f"/t/invoices/{saved['id']}/cell", {
-        "field": "total", "text": "5", "version": data["version"]}, token)
-    assert computed.status_code == 422
-    assert rt.records.get(boss, "invoices", saved["id"])["number"] == "1"
+    computed = post(browser, url, {"values": {"total": "5"}, "version": data["version"]}, token)
+    assert computed.status_code == 422 and "total" in computed.get_json()["error"]["details"]["fields"]
+    block = post(browser, url, {"values": {"number": "A-1", "issued": "3/4/2026"}, "version": data["version"],
+                                "columns": ["number"]}, token)
+    assert block.status_code == 200 and block.get_json()["cells"] == {"number": "A-1"}
+    # an undo sends the previous value back as the API's JSON, with the version it saw
+    undo = post(browser, url, {"values": {"issued": "2026-02-05"}, "exact": True,
+                               "version": block.get_json()["version"], "columns": ["issued"]}, token, lang="ro")
+    assert undo.status_code == 200 and undo.get_json()["values"]["issued"] == "2026-02-05"
+    history = rt.records.history(boss, "invoices", saved["id"])
+    assert [e["version"] for e in history] == [1, 2, 3, 4]
 
 
 def test_the_api_answers_the_same_preview_in_canonical_values(browser, rt, boss):
@@ -124,3 +129,16 @@ def test_the_api_answers_the_same_preview_in_canonical_values(browser, rt, boss)
     assert changed.status_code == 200 and changed.get_json()["values"]["number"] == "2"
     assert post(browser, "/api/v1/tables/invoices/records/999/preview", {}, token).status_code == 404
     assert post(browser, "/api/v1/tables/nope/records/preview", {}, token).status_code == 404
+
+
+def test_the_list_page_carries_what_the_editable_grid_needs(browser, rt, boss):
+    make_invoices(rt, boss)
+    saved = rt.records.create(boss, "invoices", {"number": "N-1", "issued": "2026-03-04"})
+    page = browser.get("/t/invoices?cols=number,issued,total", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert f'data-id="{saved["id"]}" data-version="{saved["version"]}"' in page
+    assert 'data-field="issued" data-edit="04.03.2026" data-value=\'"2026-03-04"\'' in page
+    assert "js/grid.js" in page
+    config = re.search(r'<script type="application/json" id="list-config">(.*?)</script>', page, re.S).group(1)
+    import json
+    grid = {c["name"]: c for c in json.loads(config)["grid"]}
+    assert grid["number"]["editable"] and grid["issued"]["editable"] and not grid["total"]["editable"]
