@@ -28,6 +28,7 @@ from .fieldtypes.conversions import check_supported, plan_conversion
 from .fieldtypes.registry import FieldTypeRegistry
 from .model import FieldDef, TableDef
 from .naming import check_api_name, clean_label, make_api_name
+from .records.audit import record_losses
 from .records.fill import check_fill_option
 from .formulas import Computed
 from .storage import ddl, names
@@ -209,7 +210,7 @@ class SchemaService:
             if old.type == new.type == "formula":  # values are recomputed, not converted
                 result["conversion"] = self.computed.formula_column_change(conn, snap, table, old, new, dry_run)
             elif (new.type, new.options) != (old.type, old.options):
-                result["conversion"] = self._convert(conn, snap, table, old, new, force, dry_run)
+                result["conversion"] = self._convert(conn, snap, table, old, new, force, dry_run, actor)
             if dry_run:
                 return result  # nothing was written
             conn.execute(update(cf_fields).where(cf_fields.c.id == old.id).values(
@@ -391,7 +392,7 @@ class SchemaService:
         return self.computed.check_field_options(snap, table, type_key, options, old)
 
     def _convert(self, conn, snap: Snapshot, table: TableDef, old: FieldDef, new: FieldDef,
-                 force: bool, dry_run: bool) -> dict:
+                 force: bool, dry_run: bool, actor: Actor | None = None) -> dict:
         check_supported(old.type, new.type)
         ftype_old, ftype_new = self.registry.get(old.type), self.registry.get(new.type)
         if not ftype_old.has_column:  # line items: options only
@@ -445,6 +446,7 @@ class SchemaService:
         else:
             self._rewrite_values_in_place(conn, sql_table, new, plan, ftype_new)
             ddl.apply(conn, ops)
+        record_losses(conn, sql_table, table, old, new, losses, actor)
         return report
 
     def _rewrite_values_in_place(self, conn, sql_table, new: FieldDef, plan, ftype) -> None:

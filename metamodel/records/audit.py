@@ -1,5 +1,6 @@
 """The audit log: one entry per change, with field-level ``old -> new`` in JSON form (a bulk
-create or import writes one "create" entry per run of consecutive new ids)."""
+create or import writes one "create" entry per run of consecutive new ids; a forced retype
+writes a "convert" entry for each record whose value it emptied)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,9 @@ def history(conn, table_id: int, record_id: int, since_version: int | None = Non
         stmt = stmt.where(cf_audit.c.version > since_version)
     result = []
     for row in conn.execute(stmt).mappings():
+        if row["action"] == "purge":  # an earlier record of this id, deleted for good
+            result = []
+            continue
         result.append({
             "at": row["at"].isoformat().replace("+00:00", "Z"), "action": row["action"],
             "version": row["version"],
@@ -66,3 +70,24 @@ def history(conn, table_id: int, record_id: int, since_version: int | None = Non
             "changes": row["changes"],
         })
     return result
+
+
+def record_losses(conn, sql_table, table, old, new, losses: list[dict], actor) -> None:
+    """A forced retype that emptied values: one "convert" entry per record that lost its
+    value, with the value as it was, the reason and the two types (under ``_conversion``),
+    so the record's history says what happened to it. The record's version is unchanged."""
+    if not losses:
+        return
+    ids = [loss["id"] for loss in losses]
+    versions: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(select(sql_table.c.id, sql_table.c.version)
+                            .where(sql_table.c.id.in_(ids[start:start + 500])))
+        versions.update({row[0]: row[1] for row in rows})
+    at = dt.datetime.now(dt.timezone.utc)
+    record_many(conn, [dict(
+        table_id=table.id, record_id=loss["id"], action="convert", user_id=getattr(actor, "id", None),
+        changes={old.api_name: [loss["value"], None],
+                 "_conversion": {"field": old.api_name, "from": old.type, "to": new.type,
+                                 "reason": loss["reason"]}},
+        version=versions.get(loss["id"]), at=at) for loss in losses])

@@ -76,6 +76,39 @@ class RecordReader:
             result[row["id"]] = text or f"#{row['id']}"
         return result
 
+    def resolve_changes(self, conn, table: TableDef, entries: list[dict]) -> list[dict]:
+        """Audit entries with the ids in their link and user changes shown as records are:
+        ``{"id", "display"}`` (a linked record the reader may not see shows only its id)."""
+        links = {f.api_name: f for f in table.fields if f.type in ("link", "user")}
+        pairs = [(name, pair) for e in entries for name, pair in (e.get("changes") or {}).items()
+                 if name in links and isinstance(pair, list)]
+        if not pairs:
+            return entries
+        shown: dict[str, dict] = {}
+        for name, f in links.items():
+            ids = {v for n, pair in pairs if n == name for v in pair if isinstance(v, int) and not isinstance(v, bool)}
+            if not ids:
+                continue
+            if f.type == "user":
+                rows = conn.execute(select(cf_users.c.id, cf_users.c.username, cf_users.c.name)
+                                    .where(cf_users.c.id.in_(sorted(ids)))).mappings()
+                shown[name] = {row["id"]: row["name"] or row["username"] for row in rows}
+            else:
+                target = self.snap.tables.get(int(f.options["target_id"]))
+                shown[name] = self.display_values(conn, target, ids) if target else {}
+
+        def one(name, value):
+            if not isinstance(value, int) or isinstance(value, bool):
+                return value
+            return {"id": value, "display": shown.get(name, {}).get(value, f"#{value}")}
+
+        out = []
+        for e in entries:
+            changes = {name: [one(name, v) for v in pair] if name in links and isinstance(pair, list) else pair
+                       for name, pair in (e.get("changes") or {}).items()}
+            out.append({**e, "changes": changes})
+        return out
+
     def _resolve_links(self, conn, table: TableDef, records: list[dict]) -> None:
         for f in table.fields:
             if f.type != "link":

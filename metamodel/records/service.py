@@ -91,8 +91,9 @@ class RecordService:
             view.check(table, "read")
             row = self._existing(conn, snap, table, record_id, any_state=True)
             view.require_reach(conn, table, row["id"], "read")
-            entries = audit.history(conn, table.id, row["id"])
-            return [self._name_changes(table, e, view) for e in entries]
+            entries = [self._name_changes(table, e, view) for e in audit.history(conn, table.id, row["id"])]
+            reader = RecordReader(self.registry, snap, view.readable, view.scope)
+            return reader.resolve_changes(conn, table, entries)  # links and users by name
 
     # --- writing --------------------------------------------------------------------
     def create(self, actor: Actor, table_name: str, data: dict) -> dict:
@@ -299,7 +300,11 @@ class RecordService:
         if view.admin:
             return entry
         shown = {f.api_name for f in view.readable(table)} | {"owner"}
-        return {**entry, "changes": {k: v for k, v in (entry.get("changes") or {}).items() if k in shown}}
+        changes = entry.get("changes") or {}
+        kept = {k: v for k, v in changes.items() if k in shown}
+        if isinstance(changes.get("_conversion"), dict) and changes["_conversion"].get("field") in shown:
+            kept["_conversion"] = changes["_conversion"]  # a retype's note goes with its field
+        return {**entry, "changes": kept}
 
     def _check_refs(self, conn, snap: Snapshot, table: TableDef, values: dict, errors: dict,
                     actor: Actor, exclude_id: int | None = None, current: dict | None = None) -> None:
@@ -418,5 +423,3 @@ def _as_id(record_id, table: TableDef) -> int:
     if value <= 0 or value > 2**62:
         raise RecordNotFound(table.api_name, record_id)
     return value
-
-

@@ -16,6 +16,7 @@ from cardfile.metamodel.records.query import ListQuery
 from cardfile.platform.app.factory import get_runtime
 
 from .formatting import format_timestamp, format_value
+from .history import history_rows
 from .inputs import LOCALE_TYPES, date_placeholder, edit_text, locale
 from .views import bp, layouts
 
@@ -104,28 +105,6 @@ def related_lists(rt, snap, table, record_id) -> list[dict]:
                     "all_url": url_for("web.table_list", table=other.api_name,
                                        filter=f"{link.api_name}:eq:{record_id}")})
     return out
-
-
-def history_rows(rt, table, entries) -> list[dict]:
-    actions = {"create": _("created"), "update": _("changed"), "delete": _("moved to the trash"),
-               "restore": _("restored")}
-    rows = []
-    for e in reversed(entries):
-        changes = []
-        for name, pair in (e.get("changes") or {}).items():
-            f = table.field(name)
-            if f is None or not isinstance(pair, list) or len(pair) != 2:
-                continue
-            old, new = pair
-            if f.type == "lines":
-                changes.append({"label": f.label, "old": _("%(num)s lines", num=old), "new": _("%(num)s lines", num=new)})
-            else:
-                changes.append({"label": f.label, "old": format_value(rt.registry, f, old),
-                                "new": format_value(rt.registry, f, new)})
-        rows.append({"at": format_timestamp(e["at"]), "who": (e.get("user") or {}).get("display") or _("system"),
-                     "action": actions.get(e["action"], e["action"]), "version": e.get("version"),
-                     "changes": changes})
-    return rows
 
 
 def _render(table_name: str, record: dict | None):

@@ -181,7 +181,7 @@ def test_audit_of_links_money_and_dates_is_json(crm, admin):
     crm.update(admin, "orders", order["id"], {"client": b["id"], "total": {"amount": "12.5", "currency": "USD"},
                                               "due": None}, version=1)
     changes = crm.history(admin, "orders", order["id"])[1]["changes"]
-    assert changes == {"client": [a["id"], b["id"]],
+    assert changes == {"client": [{"id": a["id"], "display": "A"}, {"id": b["id"], "display": "B"}],  # by name
                        "total": [{"amount": "10.00", "currency": "EUR"}, {"amount": "12.50", "currency": "USD"}],
                        "due": ["2025-01-31", None]}
 
