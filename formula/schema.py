@@ -18,6 +18,12 @@ this way holds whole numbers (a scaled integer when ``scale > 0``). Conditions t
 compare the bare column, so an index on it can be used, and exact arithmetic can run
 on the integers; without it ``sql_value`` is used.
 
+Two more optional members (see :class:`MoneyFieldInfo`): ``sql_currency(table)``, the
+column holding each money value's currency (NULL where the value is empty; a NULL beside
+an amount reads as ``currency``), and ``sql_error(table)``, the column that is not NULL
+where a stored formula holds an error value. Without ``sql_currency`` every value of the
+field is in ``currency``; with it, SQL checks currencies per row as Python does.
+
 ``RecordContext`` is what the Python evaluator reads a record through. ``get`` returns:
 a plain value for ordinary fields (``Decimal``/``int`` for numbers, ``Money`` or a bare
 amount for money, ``str``, ``bool``, ``date``, ``datetime`` or ``None`` when empty);
@@ -60,6 +66,15 @@ class StoredFieldInfo(FieldInfo, Protocol):
     """A ``FieldInfo`` that also tells its stored column (optional, see the module doc)."""
 
     def sql_stored(self, table: "sqlalchemy.FromClause") -> "tuple[ColumnElement, int]": ...
+
+
+@runtime_checkable
+class MoneyFieldInfo(FieldInfo, Protocol):
+    """A ``FieldInfo`` that tells each value's currency and error column (optional)."""
+
+    def sql_currency(self, table: "sqlalchemy.FromClause") -> "ColumnElement | None": ...
+
+    def sql_error(self, table: "sqlalchemy.FromClause") -> "ColumnElement | None": ...
 
 
 @runtime_checkable

@@ -17,7 +17,9 @@ Names a formula on table *T* can use:
 Each name knows its SQL: ``sql_value`` reads a column in natural units (a scaled decimal
 on SQLite is divided back), ``sql_stored`` the bare column and its scale (for conditions
 that use an index, and exact integer arithmetic), ``sql_link`` the link's id column, ``sql_back`` the column of the
-collection's element table that points at the owner.
+collection's element table that points at the owner, ``sql_currency`` a money value's
+currency column and ``sql_error`` a formula field's error column (so SQL checks currencies
+and error values per row, as Python does).
 """
 
 from __future__ import annotations
@@ -123,6 +125,18 @@ class FieldRef:
         if self.scaled:  # whole numbers, compared without ExactDecimal's bind rules
             return sa.type_coerce(column, sa.BigInteger()), self.places
         return column, 0
+
+    def sql_currency(self, table: sa.FromClause):
+        """The currency column of a money value (a money field, a formula giving money)."""
+        if self.kind != "column" or self.type.kind != "MONEY" or self.field is None:
+            return None
+        return table.c[names.column_name(self.field.id, "cur")]
+
+    def sql_error(self, table: sa.FromClause):
+        """A formula field's error column: not NULL where the record holds an error value."""
+        if self.kind != "column" or self.field is None or self.field.type != "formula":
+            return None
+        return table.c[names.column_name(self.field.id, "err")]
 
     def sql_link(self, table: sa.FromClause):
         if self.kind == PARENT:

@@ -21,6 +21,13 @@ and only they propagate further. The owner of a changed line is read from the li
 pass already holds, not asked again. Computed
 columns are written without touching ``version`` or ``updated_at``: a value computed from
 other records is not an edit of this one, so a user's open card does not go stale.
+
+**Currencies never mix through a write.** A write that would make a formula meet two
+currencies through a link or an aggregate (a USD payment on an invoice whose ``paid`` or
+``balance`` is in EUR), or in another record than the one written, is refused with
+:class:`CurrenciesWouldMix` (422, nothing written), naming both currencies and where they
+meet. Money mixed within the written record's own fields (``amount + money(1, "EUR")`` on a
+USD amount) is stored as that record's error value, as any formula error is.
 """
 
 from __future__ import annotations
@@ -31,9 +38,10 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, select, update
 
-from ...formula.errors import FormulaError
+from ...formula.errors import CurrencyMismatch, FormulaError
 from ...formula.evaluate import evaluate
-from ..fieldtypes.builtin.computed import error_value
+from ..errors import ValidationFailed
+from ..fieldtypes.builtin.computed import ComputedError, error_value, is_error
 from ..model import TableDef
 from ..storage import names
 from .compiled import FormulaSet, Node
@@ -41,6 +49,31 @@ from .context import IN_BATCH, DbRecord, Loader
 
 Dirty = dict[Node, set[int]]
 SQL_VALUE = "cf_sql_value"
+SQL_CURRENCY = "cf_sql_currency"
+
+
+class CurrencyErrorValue(ComputedError):
+    """A stored error value from money of two currencies (``currencies``; ``crosses``: they
+    met through a link or an aggregate)."""
+
+    currencies: tuple = ()
+    crosses: bool = False
+
+
+class CurrenciesWouldMix(ValidationFailed):
+    """A write that would add up, compare or combine money of two currencies in a formula."""
+
+    def __init__(self, table: TableDef, field, record_id: int, label: str | None,
+                 value: CurrencyErrorValue):
+        first, second = (list(value.currencies) + ["?", "?"])[:2]
+        where = f"{table.label} {label}" if label else f"{table.label} #{record_id}"
+        message = (f"This would mix {first} and {second} in {where} ({field.label}: "
+                   f"{value.message}). Keep to one currency there, or convert the amount "
+                   "first; nothing was saved.")
+        super().__init__({"_record": [message]}, message=message)
+        self.details["currencies"] = [first, second]
+        self.details["mixed_in"] = {"table": table.api_name, "id": record_id,
+                                    "field": field.api_name, "error": value.message}
 
 
 def error_text(exc: FormulaError) -> str:
@@ -70,6 +103,7 @@ class Pass:
         self.dirty: Dirty = defaultdict(set)
         self.seeds: Dirty = defaultdict(set)
         self.formula_type = fs.registry.get("formula")
+        self.origins: set[tuple[str, int]] = set()   # the records this pass's write touched
 
     # -- marking -----------------------------------------------------------------------
     def touched(self, table: TableDef, record_id: int, fields=None, old_links: dict | None = None):
@@ -111,6 +145,7 @@ class Pass:
             self.dirty[key].update(targets)
 
     def seed_own(self, table: TableDef, ids) -> None:
+        self.origins.update((table.api_name, i) for i in ids)
         for f in table.fields:
             if (table.api_name, f.api_name) in self.fs.fields:
                 self.seeds[(table.api_name, f.api_name)].update(ids)
@@ -197,12 +232,15 @@ class Pass:
         for row in rows:
             if row.get("deleted_at") is not None:
                 continue
-            if from_sql is not None:
-                value = from_sql.get(row["id"])
-            else:
+            if from_sql is not None and row["id"] in from_sql:
+                value = from_sql[row["id"]]
+            else:   # Python, or SQL said NULL where a check failed
                 value = self.value(compiled, DbRecord(self.loader, table, row), field)
-            if value == ftype.from_db(row, field):
+            old = ftype.from_db(row, field)
+            if value == old:
                 continue
+            if isinstance(value, CurrencyErrorValue) and not is_error(old):
+                self.refuse_mixing(table, field, row, value)
             columns = ftype.to_db(value, field)
             row.update(columns)
             writes.append({"_id": row["id"], **columns})
@@ -210,10 +248,23 @@ class Pass:
         write_columns(self.conn, self.fs.snap.sql_table(table), writes)
         return changed
 
+    def refuse_mixing(self, table: TableDef, field, row: dict, value: "CurrencyErrorValue"):
+        """Refuse the write when the currencies met through a link or an aggregate, or in
+        another record than the one written."""
+        if not value.crosses and (table.api_name, row["id"]) in self.origins:
+            return
+        shown = table.display_field
+        label = None
+        if shown is not None and shown.type not in ("formula", "link", "lines"):
+            label = row.get(names.column_name(shown.id))
+        raise CurrenciesWouldMix(table, field, row["id"], None if label is None else str(label),
+                                 value)
+
     def sql_expression(self, node: Node, table: TableDef):
         """The formula as SQL when the database should compute it: it aggregates (a
         client's balance over hundreds of invoices then costs one ``SUM``), cannot fail
-        and compiles to SQL; None: evaluate in Python."""
+        and compiles to SQL; None: evaluate in Python. Rows where a check failed come back
+        without a value and are evaluated in Python."""
         compiled = self.fs.fields[node]
         if compiled.can_fail or compiled.bindings == 0:
             return None
@@ -223,9 +274,12 @@ class Pass:
         from .recompute import sql_expression
 
         sql = self.fs.snap.sql_table(table)
-        expression = sql_expression(self.fs, node, sql, self.conn.dialect.name, self.me, self.clock)
-        if expression is not None:
-            expression = expression.label(SQL_VALUE)
+        compiled_sql = sql_expression(self.fs, node, sql, self.conn.dialect.name, self.me, self.clock)
+        expression = None
+        if compiled_sql is not None:
+            expression = [compiled_sql.value.label(SQL_VALUE), compiled_sql.checked]
+            if compiled_sql.currency is not None:
+                expression.append(compiled_sql.currency.label(SQL_CURRENCY))
         if cacheable:
             self.fs.sql_cache[node] = expression
         return expression
@@ -235,13 +289,20 @@ class Pass:
         read by one query."""
         sql = self.fs.snap.sql_table(table)
         found, rows = {}, []
+        value, checked, *currency = expression
         for start in range(0, len(ids), IN_BATCH):
-            stmt = select(sql, expression).where(sql.c.id.in_(ids[start:start + IN_BATCH]))
+            stmt = select(sql, value, *currency).where(sql.c.id.in_(ids[start:start + IN_BATCH]))
             for row in self.conn.execute(stmt).mappings():
                 data = dict(row)
                 raw = data.pop(SQL_VALUE)
+                code = data.pop(SQL_CURRENCY, None)
                 rows.append(self.loader.keep(table, data))
-                found[data["id"]] = self.formula_type.normalize(from_sql(raw, field), field)
+                if raw is None and checked:
+                    continue    # a check failed: Python gives the error value
+                result = from_sql(raw, field)
+                if code is not None and result is not None:
+                    result = {"amount": result, "currency": code}
+                found[data["id"]] = self.formula_type.normalize(result, field)
         order = {record_id: index for index, record_id in enumerate(ids)}
         rows.sort(key=lambda row: order[row["id"]])
         return rows, found
@@ -250,6 +311,10 @@ class Pass:
         try:
             result = evaluate(compiled, record, me=self.me, today=self.clock.today,
                               now=self.clock.now)
+        except CurrencyMismatch as exc:
+            value = CurrencyErrorValue(error=error_text(exc))
+            value.currencies, value.crosses = exc.currencies, bool(exc.crosses)
+            return value
         except FormulaError as exc:
             return error_value(error_text(exc))
         try:

@@ -10,10 +10,13 @@ a field it reads changes, and for rows added in bulk.
   result is rounded half away from zero and scaled back (``cf_store_scaled``, a Python
   call per row). On PostgreSQL it is rounded as ``NUMERIC``; a large table whose
   exclusive lock the transaction already holds (a field just added) is rewritten instead
-  (``ALTER COLUMN … USING``, see ``_rewrite``), which is several times faster. Where the formula can fail at run time, SQL gives NULL: those rows
-  are evaluated again in Python to store their error values.
+  (``ALTER COLUMN … USING``, see ``_rewrite``), which is several times faster. Where the
+  formula can fail at run time, or a row must pass a check (two currencies met, a formula
+  field read holds an error value), SQL gives NULL: those rows are evaluated again in
+  Python to store their error values. A money result stores the currency SQL computed
+  with it (a USD amount times two stays USD).
 * **Python path** otherwise (functions without SQL, multi-choice and file values, money
-  whose currency is only known per record, formulas reading values that may be errors).
+  whose currency is only known in Python, formulas reading values that may be errors).
 
 A row that fails gets its error value; the save is never aborted. The report gives the
 rows, the errors (id, message; the first 100), the path and the seconds taken.
@@ -33,7 +36,7 @@ from ...formula.checker import may_fail
 from ...formula.errors import FormulaError
 from ...formula.nodes import Call, Path, walk
 from ...formula.rounding import quantize
-from ...formula.to_sql import to_sql, to_sql_scaled
+from ...formula.to_sql import SqlResult, to_sql_result, to_sql_scaled
 from ..fieldtypes.builtin.computed import is_error, result_of, result_places
 from ..model import FieldDef, TableDef
 from ..storage import names
@@ -82,8 +85,9 @@ def register_sqlite_store(dbapi_connection) -> None:
 
 
 def sql_expression(fs: FormulaSet, node: Node, sql_table, dialect: str, me=None,
-                   clock: Clock | None = None):
-    """The formula as SQL over ``sql_table``, or None when only Python can compute it."""
+                   clock: Clock | None = None) -> SqlResult | None:
+    """The formula as SQL over ``sql_table`` (value, currency, checked), or None when only
+    Python can compute it."""
     compiled = fs.fields[node]
     table = fs.schema.table(node[0]).table
     field = table.field(node[1])
@@ -94,8 +98,8 @@ def sql_expression(fs: FormulaSet, node: Node, sql_table, dialect: str, me=None,
         return None
     clock = clock or Clock()
     try:
-        return to_sql(compiled, sql_table, fs.schema, dialect, me=me, today=clock.today,
-                      now=clock.now)
+        return to_sql_result(compiled, sql_table, fs.schema, dialect, me=me, today=clock.today,
+                             now=clock.now)
     except FormulaError:
         return None
 
@@ -127,12 +131,13 @@ def scaled_expression(fs: FormulaSet, node: Node, sql_table, dialect: str, me=No
         return None
 
 
-def storage_values(field: FieldDef, expression, dialect: str, scaled=None) -> dict:
-    """SET values that store ``expression`` (natural units) in the field's columns.
+def storage_values(field: FieldDef, compiled: SqlResult, dialect: str, scaled=None) -> dict:
+    """SET values that store ``compiled`` (natural units, its currency) in the field's columns.
 
     ``scaled`` (SQLite, from :func:`scaled_expression`) is the stored integer computed in
     integer arithmetic; it is used whenever it stayed an integer (no 64-bit overflow),
     which saves the Python call of ``cf_store_scaled`` on every row."""
+    expression = compiled.value
     result = result_of(field)
     kind = result.get("kind", "TEXT")
     column = names.column_name(field.id)
@@ -150,8 +155,11 @@ def storage_values(field: FieldDef, expression, dialect: str, scaled=None) -> di
             values[column] = sa.cast(rounded, integer) if places == 0 and kind == "NUMBER" \
                 else rounded
         if kind == "MONEY":
+            default = sa.literal(result.get("currency") or "EUR")
+            currency = default if compiled.currency is None else \
+                func.coalesce(compiled.currency, default)
             values[names.column_name(field.id, "cur")] = sa.case(
-                (values[column].is_(None), sa.null()), else_=sa.literal(result["currency"]))
+                (values[column].is_(None), sa.null()), else_=currency)
     else:
         values[column] = expression
     return values
@@ -178,9 +186,10 @@ def recompute_column(conn, fs: FormulaSet, node: Node, *, me=None, progress: Pro
         bounds = bounds.where(sql.c.id >= min_id)
     low, high, total = conn.execute(bounds).one()
     done = 0
+    may_be_null = expression is not None and (fs.fields[node].can_fail or expression.checked)
     if low is not None and expression is not None and min_id is None and total >= REWRITE_MIN \
             and _rewrite(conn, sql, values, fs.fields[node]):
-        if fs.fields[node].can_fail:
+        if may_be_null:
             for start in range(low, high + 1, batch_size):
                 window = and_(sql.c.id >= start, sql.c.id < start + batch_size)
                 _python_for_nulls(conn, fs, node, table, field, sql, window, report, me, clock)
@@ -193,7 +202,7 @@ def recompute_column(conn, fs: FormulaSet, node: Node, *, me=None, progress: Pro
             window = and_(sql.c.id >= start, sql.c.id < start + batch_size)
             if expression is not None:
                 done += _sql_batch(conn, fs, node, table, field, sql, values, window, report,
-                                   me, clock)
+                                   me, clock, may_be_null)
             else:
                 done += _python_batch(conn, fs, node, table, field, sql, window, report, me, clock)
             if progress is not None:
@@ -204,15 +213,17 @@ def recompute_column(conn, fs: FormulaSet, node: Node, *, me=None, progress: Pro
     return report
 
 
-def _sql_batch(conn, fs, node, table, field, sql, values, window, report, me, clock) -> int:
+def _sql_batch(conn, fs, node, table, field, sql, values, window, report, me, clock,
+               may_be_null: bool) -> int:
     count = conn.execute(update(sql).where(window).values(values)).rowcount
-    if fs.fields[node].can_fail:
+    if may_be_null:
         _python_for_nulls(conn, fs, node, table, field, sql, window, report, me, clock)
     return count
 
 
 def _python_for_nulls(conn, fs, node, table, field, sql, window, report, me, clock) -> None:
-    """Rows SQL left empty may have failed (division by zero): evaluate them in Python."""
+    """Rows SQL left empty may have failed (division by zero, a failed check): evaluate
+    them in Python."""
     value_column = sql.c[names.column_name(field.id)]
     nulls = select(sql.c.id).where(window, value_column.is_(None), sql.c.deleted_at.is_(None))
     ids = list(conn.execute(nulls).scalars())
