@@ -31,6 +31,7 @@ from .naming import check_api_name, clean_label, make_api_name
 from .records.audit import record_losses
 from .records.fill import check_fill_option
 from .formulas import Computed
+from .formulas.labels import EXPRESSION_OPTIONS, rename_in_expressions, resolve_options
 from .storage import ddl, names
 from .storage.platform_tables import cf_fields, cf_tables
 
@@ -109,6 +110,7 @@ class SchemaService:
                 if key in changes:
                     values[key] = changes[key]
             if "options" in values:
+                values["options"] = resolve_options(snap, self.registry, table, values["options"])
                 self.computed.check_table_options(snap, table, values["options"])
             if values:
                 conn.execute(update(cf_tables).where(cf_tables.c.id == table.id).values(**values))
@@ -213,6 +215,8 @@ class SchemaService:
                 result["conversion"] = self._convert(conn, snap, table, old, new, force, dry_run, actor)
             if dry_run:
                 return result  # nothing was written
+            if new.api_name != old.api_name:  # formulas that use the old name get the new one
+                new.options = self._rename_in_expressions(conn, snap, table, old, new)
             conn.execute(update(cf_fields).where(cf_fields.c.id == old.id).values(
                 label=new.label, api_name=new.api_name, type=new.type, options=new.options,
                 position=new.position))
@@ -285,6 +289,20 @@ class SchemaService:
             return {"table": table.api_name, "field": field_name, "purged": True}
 
     # --- internals ------------------------------------------------------------------
+    def _rename_in_expressions(self, conn, snap: Snapshot, table: TableDef, old: FieldDef, new: FieldDef) -> dict:
+        """Rewrite every stored expression that uses ``old``'s API name; ``new``'s options
+        as they must be stored (its own expressions may use its name too)."""
+        fields, tables = rename_in_expressions(snap, self.registry, table, old.api_name, new.api_name)
+        options = new.options
+        for field_id, changed in fields.items():
+            if field_id == old.id:
+                options = {**new.options, **{k: v for k, v in changed.items() if k in EXPRESSION_OPTIONS}}
+            else:
+                conn.execute(update(cf_fields).where(cf_fields.c.id == field_id).values(options=changed))
+        for table_id, changed in tables.items():
+            conn.execute(update(cf_tables).where(cf_tables.c.id == table_id).values(options=changed))
+        return options
+
     def _standalone(self, snap: Snapshot, table_id: int):
         return snap.sql[table_id]
 
@@ -349,7 +367,8 @@ class SchemaService:
     def _normalize_options(self, snap: Snapshot, table: TableDef, type_key: str, options: dict,
                            old: FieldDef | None) -> dict:
         ftype = self.registry.get(type_key)
-        options = {k: v for k, v in options.items()}
+        options = resolve_options(snap, self.registry, table, {k: v for k, v in options.items()},
+                                  old.api_name if old is not None else None)  # [Label] -> api_name
         if type_key == "link":
             target_name = options.pop("target", None)
             if target_name is not None:

@@ -89,13 +89,23 @@ def _compile_per_dialect(element, compiler, **kw):
 
 def check_expression(snap: Snapshot, registry: FieldTypeRegistry, table: TableDef,
                      source: str, field: str | None = None) -> dict:
-    """``{"ok": True, "type", "sql"}`` or ``{"ok": False, "errors": [...]}``."""
+    """``{"ok": True, "type", "sql", "expression"}`` or ``{"ok": False, "errors": [...]}``.
+
+    Field labels in square brackets are read (``[End date] - [Start date]``): ``expression``
+    is the text as it would be stored (API names), and error positions point into the text
+    as given."""
+    from .labels import resolve
+
     schema = FormulaSchema(snap, registry, CHECK_DIALECT)
     view = schema.view(table)
     if field is not None and table.field(field) is None:
         field = None
     try:
-        compiled = check(source, view, schema, field=field)
+        resolved = resolve(snap, registry, table, source, field)
+    except FormulaError as exc:
+        return {"ok": False, "errors": [e.to_dict() for e in errors_of(exc)]}
+    try:
+        compiled = check(resolved.text, view, schema, field=field)
         if field is not None:
             fs = formula_set(snap, registry, CHECK_DIALECT)
             cycles = fs.graph.would_cycle((table.api_name, field), compiled.dependencies)
@@ -104,11 +114,12 @@ def check_expression(snap: Snapshot, registry: FieldTypeRegistry, table: TableDe
                                                                      cycles[0].message,
                                                                      cycles[0].position, field)
     except FormulaError as exc:
-        return {"ok": False, "errors": [e.to_dict() for e in errors_of(exc)]}
+        return {"ok": False, "errors": [resolved.error(e).to_dict() for e in errors_of(exc)]}
     try:
         to_sql(compiled, schema.view(table).sql_table(), schema, CHECK_DIALECT)
         sql = True
     except FormulaError:
         sql = False
     return {"ok": True, "type": compiled.type.to_dict(), "can_fail": compiled.can_fail,
-            "sql": sql, "dependencies": sorted(f"{t}.{f}" for t, f in compiled.fields())}
+            "sql": sql, "dependencies": sorted(f"{t}.{f}" for t, f in compiled.fields()),
+            "expression": resolved.text}

@@ -70,6 +70,8 @@ def openapi_paths(spec) -> None:
         "sql": {"type": "boolean", "description": "Whether it compiles to SQL (usable in where=)."},
         "can_fail": {"type": "boolean"},
         "dependencies": {"type": "array", "items": {"type": "string"}},
+        "expression": {"type": "string", "description": "The expression as it would be stored: "
+                       "field labels in square brackets ([End date]) replaced by API names."},
         "errors": {"type": "array", "items": error}}}
     spec.path(path="/tables/{table}/formula/check", parameters=[TABLE], operations={
         "post": operation(
