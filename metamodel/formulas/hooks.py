@@ -313,6 +313,9 @@ class Computed:
                                            .distinct()).scalars()) - {None}
                 run.mark_back(f, targets)
         run.run()
+        if fs.rules.get(table.api_name):  # the table's rules hold for rows added in bulk too
+            sql_ids = conn.execute(select(sql.c.id).where(sql.c.id >= first_id).order_by(sql.c.id)).scalars()
+            self.check_rules(run, table, list(sql_ids))
 
     def _bulk_defaults(self, conn, fs, table, sql, first_id, actor) -> None:
         from .propagate import write_columns

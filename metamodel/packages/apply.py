@@ -5,7 +5,8 @@ exist; fields that link to tables defined later (or to their own table), and for
 fields (which may read back-links and line items), are added once every table exists, in
 package order and at their package position. Then added fields,
 field changes (a lossy one only with ``allow_destructive``), and last the table changes
-(a display field may name a field added just before). Nothing is deleted. The applied package is recorded in ``cf_meta`` (``package:<name>``).
+(a display field may name a field added just before; table options such as record rules
+come after every field, since a rule may read any of them). Nothing is deleted. The applied package is recorded in ``cf_meta`` (``package:<name>``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..actors import Actor
 from ..errors import CardfileError
 from ..storage.platform_tables import cf_meta
 from .loader import Package
-from .plan import INTERNAL_OPTION_KEYS, Plan, field_changes, plan_apply
+from .plan import INTERNAL_OPTION_KEYS, Plan, field_changes, plan_apply, table_update
 
 
 class PackageChangesRefused(CardfileError):
@@ -61,6 +62,7 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
     exists = {t["api_name"] for t in schema.list_tables(actor)}
     deferred: list[tuple[str, dict]] = []
     displays: list[tuple[str, str]] = []
+    options: list[tuple[str, dict]] = []
     for change in plan.changes:
         if change.action != "create_table":
             continue
@@ -73,6 +75,8 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
         table_spec = {"api_name": spec["api_name"], "label": spec["label"], "fields": inline}
         if spec.get("section") is not None:
             table_spec["section"] = spec["section"]
+        if spec.get("options"):  # rules may read fields added below: set once every field exists
+            options.append((change.table, spec["options"]))
         display = spec.get("display_field")
         if display and any(f["api_name"] == display for f in inline):
             table_spec["display_field"] = display
@@ -85,6 +89,8 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
         schema.add_field(actor, table, field)
     for table, display in displays:
         schema.update_table(actor, table, {"display_field": display})
+    for table, table_options in options:
+        schema.update_table(actor, table, {"options": table_options})
     later_tables = []  # display fields may name fields added below
     for change in plan.changes:
         if change.action == "update_table":
@@ -94,7 +100,7 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
         elif change.action == "update_field":
             schema.update_field(actor, change.table, change.field, field_changes(change), force=force)
     for change in later_tables:
-        schema.update_table(actor, change.table, {k: new for k, (_old, new) in change.changes.items()})
+        schema.update_table(actor, change.table, table_update(change))
 
 
 def _field_spec(spec: dict) -> dict:

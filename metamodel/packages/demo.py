@@ -5,7 +5,9 @@ records and/or explicit ``rows``, plus per-field generators; named ``pools`` of 
 values (company names, people, products) are shared. Fields without a generator get a
 value from their field type's ``random_value``; links pick an existing record of the
 target table; users pick an active user. One seeded ``random.Random`` drives everything
-and relative dates count from ``anchor_date``, so the same seed gives the same data.
+and relative dates count from ``anchor_date`` (a day, or ``today``: the day of loading, so
+that due dates and overdue invoices look current), so the same seed gives the same data
+(on the same day, with ``today``).
 
 Field generators (a plain list means ``choose``, a plain scalar is a constant):
 
@@ -19,10 +21,20 @@ Field generators (a plain list means ``choose``, a plain scalar is a constant):
                                   |slug |title |first, and :width to zero-pad numbers
     {range: [min, max], step: s}  numbers, decimals, percents and money amounts
     {days: [from, to]}            dates / date-times relative to anchor_date
-    {after: field, days: [a, b]}  a date after another date of the same record
+    {after: field, days: [a, b]}  a date after another date of the same record (or of a
+                                  linked one: ``after: invoice.date``); ``until: 0`` keeps
+                                  it at most that many days after anchor_date
     {match: {their_field: our_field}}
                                   a link to a record whose their_field links where our_field does
     {copy: link_field.field}      a value of the record a link points at
+    {open: field, where: {f: v}, oldest: date, among: 8}
+                                  a link to a record (with those values) whose ``field`` (a
+                                  balance) is above zero, less what this run generated
+                                  against it with ``remaining``; with ``oldest``, one of the
+                                  ``among`` oldest such records by that field
+    {remaining: link.field, full: 0.6, step: 10}
+                                  money or a number: what is left of the linked record's
+                                  ``field`` (all of it with probability ``full``, else a part)
     {by: field, cases: {value: generator}, default: generator}
     {lines: [min, max], fields: {…}}   line items, each generated like a record
     {random: true}                the field type's random value
@@ -52,7 +64,7 @@ DEFAULT_SEED = 1
 DEFAULT_ANCHOR = dt.date(2026, 1, 15)
 TOKEN = re.compile(r"\{(=?[a-z_][a-z0-9_]*|#+)((?:\|[a-z]+)*)(?::(\d+))?\}")
 GENERATOR_KEYS = ("choose", "weights", "pool", "template", "range", "days", "match", "copy", "by",
-                  "lines", "random", "value")
+                  "lines", "random", "value", "open", "remaining")
 MAX_TRIES = 200
 
 
@@ -86,14 +98,14 @@ class DemoGenerator:
         self.file = pkg.demo_file or "demo.yaml"
         self.seed = seed if seed is not None else int(self.demo.get("seed", DEFAULT_SEED))
         self.rng = random.Random(self.seed)
-        self.anchor = anchor or (dt.date.fromisoformat(self.demo["anchor_date"])
-                                 if self.demo.get("anchor_date") else DEFAULT_ANCHOR)
+        self.anchor = anchor or anchor_of(self.demo)
         self.pools: dict[str, list] = dict(self.demo.get("pools") or {})
         self.records: dict[str, list[dict]] = {}
         self.by_id: dict[str, dict[int, dict]] = {}
         self.users = [u["id"] for u in runtime.users.list() if u["is_active"]]
         self.snap = runtime.schema.snapshot()
         self.used: dict[tuple[str, str], set] = {}
+        self.spent: dict[tuple[str, int, str], Decimal] = {}  # (table, id, field) -> generated against it
 
     # --- running --------------------------------------------------------------------
     def run(self) -> dict[str, int]:
@@ -240,7 +252,11 @@ class DemoGenerator:
         if kind == "range":
             return self._range(f, arg, spec.get("step"), where)
         if kind == "days":
-            return self._days(f, arg, spec.get("after"), row, where)
+            return self._days(f, arg, spec.get("after"), row, where, spec.get("until"))
+        if kind == "open":
+            return self._open(f, arg, spec.get("where") or {}, spec.get("oldest"), int(spec.get("among", 1)))
+        if kind == "remaining":
+            return self._remaining(f, arg, spec, row, where)
         if kind == "match":
             return self._pick_link(f, arg, row)
         if kind == "copy":
@@ -294,15 +310,17 @@ class DemoGenerator:
             return {"amount": value, "currency": f.opt("currency", "EUR")}
         return value
 
-    def _days(self, f: FieldDef, bounds, after, row: _Row, where: str):
+    def _days(self, f: FieldDef, bounds, after, row: _Row, where: str, until=None):
         base = self.anchor
         if after:
-            value = row.values.get(after)
+            value = self._copy(f, after, row, where) if "." in after else row.values.get(after)
             if value is None:
                 return None
             base = value.date() if isinstance(value, dt.datetime) else \
                 value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
         day = base + dt.timedelta(days=self.rng.randint(int(bounds[0]), int(bounds[1])))
+        if until is not None:
+            day = min(day, self.anchor + dt.timedelta(days=int(until)))
         if f.type == "datetime":
             minutes = self.rng.randint(9 * 4, 17 * 4) * 15
             return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=minutes)
@@ -334,6 +352,46 @@ class DemoGenerator:
         value = self.by_id.get(target, {}).get(linked, {}).get(field_name)
         return _link_id(value) if isinstance(value, dict) and set(value) == {"id", "display"} else value
 
+    def _open(self, f: FieldDef, field_name: str, where: dict, oldest: str | None, among: int):
+        target = self.snap.table_by_id(int(f.options["target_id"])).api_name
+        candidates = [r for r in self.records.get(target) or []
+                      if all(r.get(k) == v for k, v in where.items())
+                      and self._left(target, r, field_name) > 0]
+        if oldest:  # the ``among`` oldest by that field (older invoices are paid first)
+            candidates = sorted(candidates, key=lambda r: (str(r.get(oldest) or ""), r["id"]))[:max(among, 1)]
+        return self.rng.choice(candidates)["id"] if candidates else None
+
+    def _left(self, target: str, record: dict, field_name: str) -> Decimal:
+        value = record.get(field_name)
+        amount = Decimal(str(value["amount"] if isinstance(value, dict) else value or 0))
+        return amount - self.spent.get((target, record["id"], field_name), Decimal(0))
+
+    def _remaining(self, f: FieldDef, ref: str, spec: dict, row: _Row, where: str):
+        link_name, _, field_name = ref.partition(".")
+        link_field = row.fields.get(link_name)
+        linked = row.values.get(link_name)
+        if link_field is None or link_field.type != "link":
+            raise DemoDataError(f"{self.file}: {where}: remaining needs a link field, {link_name!r} is not one",
+                                {"path": where})
+        if linked is None:
+            return None
+        target = self.snap.table_by_id(int(link_field.options["target_id"])).api_name
+        left = self._left(target, self.by_id.get(target, {}).get(linked, {"id": linked}), field_name)
+        if left <= 0:
+            return None
+        places = int(f.opt("places", 2))
+        amount = left
+        if self.rng.random() >= float(spec.get("full", 1)):
+            step = Decimal(str(spec.get("step", 1)))
+            parts = int(left / step)
+            amount = step * self.rng.randint(1, parts - 1) if parts > 1 else left
+        amount = quantize(amount, places)
+        key = (target, linked, field_name)
+        self.spent[key] = self.spent.get(key, Decimal(0)) + amount
+        if f.type == "money":
+            return {"amount": amount, "currency": f.opt("currency", "EUR")}
+        return amount
+
     def _lines(self, f: FieldDef, bounds, specs: dict, row: _Row, where: str) -> list[dict]:
         child = self.snap.child_table(f)
         low, high = (bounds, bounds) if isinstance(bounds, int) else (int(bounds[0]), int(bounds[1]))
@@ -351,6 +409,14 @@ class DemoGenerator:
         if isinstance(value, dict) and "amount" in value:
             return str(value["amount"])
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def anchor_of(demo: dict) -> dt.date:
+    """The day relative dates count from: ``anchor_date`` ("today": the day of loading)."""
+    anchor = demo.get("anchor_date")
+    if anchor == "today":
+        return dt.date.today()
+    return dt.date.fromisoformat(anchor) if anchor else DEFAULT_ANCHOR
 
 
 def _link_id(value):

@@ -129,6 +129,9 @@ def plan_apply(runtime, pkg: Package, actor: Actor | None = None) -> Plan:
             table_changes["label"] = [current["label"], clean_label(spec["label"])]
         if "section" in spec and spec["section"] != current["section"]:
             table_changes["section"] = [current["section"], spec["section"]]
+        options = table_options_change(live[name], spec)
+        if options is not None:
+            table_changes["options"] = options
         if table_changes:
             plan.changes.append(Change("update_table", name, changes=table_changes))
         _plan_fields(runtime, snap, actor, plan, name, spec["fields"], current)
@@ -141,6 +144,24 @@ def plan_apply(runtime, pkg: Package, actor: Actor | None = None) -> Plan:
         if name not in wanted:
             plan.notices.append(f"table {name} ({table.label}) is not in the package; it is kept")
     return plan
+
+
+def table_options_change(table, spec: dict) -> list | None:
+    """``[current options, {option: [old, new]}]`` when the package's table options (rules)
+    differ from the table's; options the package does not name are kept."""
+    wanted = spec.get("options") or {}
+    current = dict(table.options or {})
+    diff = {k: [current.get(k), v] for k, v in wanted.items() if current.get(k) != v}
+    return [current, diff] if diff else None
+
+
+def table_update(change: Change) -> dict:
+    """The ``update_table`` changes dict for a planned table change."""
+    result = {k: new for k, (_old, new) in change.changes.items() if k != "options"}
+    if "options" in change.changes:
+        stored, diff = change.changes["options"]
+        result["options"] = {**stored, **{k: new for k, (_old, new) in diff.items()}}
+    return result
 
 
 def _plan_fields(runtime, snap: Snapshot, actor, plan: Plan, table: str, specs: list[dict],

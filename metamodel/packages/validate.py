@@ -64,10 +64,34 @@ def package_problems(pkg: Package, registry: FieldTypeRegistry,
         if child in names_seen:
             problems.append(Problem(names_seen[child].file, f"{names_seen[child].path}.api_name",
                                     f"{child!r} is also the name of the line-item table of {owner}; rename one"))
+    for table in structurally_ok:
+        problems += _fill_problems(pkg, table.spec["fields"], table.file, f"{table.path}.fields")
     if pkg.demo is not None:
         problems += demo_problems(pkg)
     if pkg.reports:
         problems += _report_problems(pkg, link_targets | set(child_names))
+    return problems
+
+
+def _fill_problems(pkg: Package, fields: list[dict], file: str, base: str) -> list[Problem]:
+    """A link's ``fill`` names fields of its own table and of the table it links to."""
+    problems = []
+    own = {f.get("api_name") for f in fields}
+    for i, spec in enumerate(fields):
+        options = spec.get("options") if isinstance(spec.get("options"), dict) else {}
+        if spec.get("type") == "lines":
+            problems += _fill_problems(pkg, options.get("fields") or [], file, f"{base}[{i}].options.fields")
+        fill = options.get("fill") if spec.get("type") == "link" else None
+        if not isinstance(fill, dict):
+            continue
+        target = pkg.table(str(options.get("target")))
+        theirs = {f.get("api_name") for f in target.spec.get("fields") or []} if target else None
+        for dest, src in fill.items():
+            where = f"{base}[{i}].options.fill.{dest}"
+            if dest not in own or dest == spec.get("api_name"):
+                problems.append(Problem(file, where, f"no other field {dest!r} in this table to fill"))
+            if theirs is not None and src not in theirs:
+                problems.append(Problem(file, where, f"{target.api_name!r} has no field {src!r} to fill from"))
     return problems
 
 

@@ -73,8 +73,8 @@ def format_value(registry: FieldTypeRegistry, field: FieldDef, value: Any) -> st
         result = (field.options.get("result") or {}).get("kind")
         kind = {"NUMBER": "decimal", "MONEY": "money", "BOOL": "boolean", "DATE": "date",
                 "DATETIME": "datetime"}.get(result, "text")
-        if kind == "text":
-            return str(value)
+        if kind == "text":  # labelled values (the formula's choices) show their label
+            return cell_text(registry, field, value) if field.options.get("choices") else str(value)
     if kind in NUMBER_TYPES:
         return format_number(value)
     if kind == "percent":

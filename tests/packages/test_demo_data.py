@@ -69,7 +69,7 @@ def test_sample_demo_is_valid(runtime, admin, sample):
     products = {p["id"]: p for p in data["products"]}
     line = data["invoices"][0]["lines"][0]
     assert line["price"] == products[line["product"]["id"]]["price"]  # copied from the product
-    assert line["description"] == products[line["product"]["id"]]["name"]
+    assert line["description"] == products[line["product"]["id"]]["description"]  # the link's fill
     skus = [p["sku"] for p in data["products"]]
     assert len(set(skus)) == len(skus) and skus[0] == "P-0001"
     contacts = {c["id"]: c for c in data["contacts"]}

@@ -29,7 +29,7 @@ def test_sample_apply_creates_everything_and_twice_changes_nothing(runtime, admi
     lines = next(f for f in invoices["fields"] if f["api_name"] == "lines")
     child = runtime.schema.get_table(admin, lines["options"]["table"])
     assert [f["api_name"] for f in child["fields"]] == ["product", "description", "quantity", "price", "vat",
-                                                        "amount", "margin"]
+                                                        "amount", "vat_amount", "gross", "margin"]
     assert child["fields"][0]["options"]["target"] == "products"
     assert {t["section"] for t in tables.values()} == {"Clients", "Sales", "Catalogue", "Staff"}
     assert installed_packages(runtime)[0]["name"] == "customer-accounting"

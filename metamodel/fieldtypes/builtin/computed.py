@@ -1,6 +1,7 @@
 """Formula fields: a value computed from an expression, stored in real typed columns.
 
-Options: ``expression`` (required) and ``places`` (decimal places of a number result). When
+Options: ``expression`` (required), ``places`` (decimal places of a number result) and
+``choices`` (labels and colours of the values a text result gives, shown instead of them). When
 the field is defined the platform checks the expression and stores the inferred result type
 in ``options.result`` (``{"kind", "places", "currency"}``); the value column is typed by it
 (NUMBER → exact decimal, or a big integer with 0 places; MONEY → amount + currency; TEXT,
@@ -23,7 +24,7 @@ from ...model import FieldDef
 from ...storage import names
 from ...storage.sqltypes import ExactDecimal, UtcDateTime
 from ..base import EMPTY_OPERATORS, EQUALITY_OPERATORS, ORDER_OPERATORS, TEXT_OPERATORS, FieldType
-from .choice import BooleanType
+from .choice import CHOICES_SCHEMA, BooleanType, choice_map
 from .money import MoneyType
 from .number import DecimalType, IntegerType
 from .temporal import DateTimeType, DateType
@@ -33,8 +34,23 @@ RESULT_KINDS = ("NUMBER", "MONEY", "TEXT", "BOOL", "DATE", "DATETIME")
 DEFAULT_PLACES = 2
 MAX_PLACES = 8
 
+class LabelledText(LongTextType):
+    """A text result whose values have labels (the formula's ``choices``): shown by label."""
+
+    def display(self, value, field):
+        return "" if value is None else self.label_of(value, field)
+
+    def to_text(self, value, field):
+        return None if value is None else self.label_of(value, field)
+
+    @staticmethod
+    def label_of(value, field) -> str:
+        return (choice_map(field).get(value) or {}).get("label") or value
+
+
 _DELEGATES = {"MONEY": MoneyType(), "TEXT": LongTextType(), "BOOL": BooleanType(),
               "DATE": DateType(), "DATETIME": DateTimeType()}
+_LABELLED = LabelledText()
 _INTEGER, _DECIMAL = IntegerType(), DecimalType()
 
 
@@ -74,6 +90,8 @@ class FormulaType(FieldType):
     options_properties = {
         "expression": {"type": "string", "minLength": 1, "maxLength": 10000},
         "places": {"type": "integer", "minimum": 0, "maximum": MAX_PLACES},
+        # labels (and colours) of the values a text formula gives, like a choice field's
+        "choices": CHOICES_SCHEMA,
         "result": {"type": "object", "properties": {
             "kind": {"enum": list(RESULT_KINDS)},
             "places": {"type": ["integer", "null"]},
@@ -95,6 +113,8 @@ class FormulaType(FieldType):
         elif kind == "MONEY":
             ftype = _DELEGATES["MONEY"]
             options = {"places": result_places(field), "currency": result.get("currency") or "EUR"}
+        elif kind == "TEXT" and field.options.get("choices"):
+            ftype, options = _LABELLED, {"choices": field.options["choices"]}
         else:
             ftype, options = _DELEGATES[kind], {}
         return ftype, FieldDef(id=field.id, table_id=field.table_id, api_name=field.api_name,
