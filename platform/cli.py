@@ -27,6 +27,7 @@ from cardfile.metamodel.packages.samples import resolve
 from cardfile.metamodel.runtime import Runtime, Settings, build_runtime
 from cardfile.metamodel.users import generate_password
 from cardfile.platform.settings import load_settings, secret_key
+from cardfile.reports.documents.packages import install_templates
 from cardfile.reports.service import ReportService
 
 DEFAULT_SAMPLE = "customer-accounting"
@@ -160,6 +161,9 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
             if pkg.reports:
                 reports = ReportService(rt).apply_package(admin, pkg.name, pkg.reports)
                 lines.append(f"  reports:        {reports['created']}")
+            if pkg.templates:
+                templates = install_templates(rt, admin, pkg.name, pkg.templates)
+                lines.append(f"  print templates: {templates['created']}")
             if demo:
                 result = load_demo(rt, admin, pkg)
                 lines.append(f"  demo data:      {result['total']} records (seed {result['seed']})")
@@ -469,6 +473,10 @@ def config_apply(env: Env, package: str, dry_run: bool, allow_destructive: bool)
         reports = ReportService(rt).apply_package(actor, pkg.name, pkg.reports)
         click.echo(f"  reports: {reports['created']} created, {reports['updated']} updated, "
                    f"{reports['unchanged']} unchanged")
+    if pkg.templates:
+        templates = install_templates(rt, actor, pkg.name, pkg.templates)
+        click.echo(f"  print templates: {templates['created']} created, {templates['updated']} updated, "
+                   f"{templates['unchanged']} unchanged, {templates['kept']} kept as edited here")
     if report["applied"]:
         click.echo(f"{pkg.name} {pkg.version}: {report['applied']} change(s) applied.")
     else:
@@ -531,6 +539,7 @@ def _table(headers: list[str], rows: list[list]) -> None:
 
 
 from cardfile.platform import cli_reports  # noqa: E402,F401 - export and import commands
+from cardfile.platform import cli_documents  # noqa: E402,F401 - the print command
 
 if __name__ == "__main__":  # pragma: no cover - `python -m cardfile.platform.cli`
     sys.exit(main())

@@ -9,6 +9,8 @@ Layout::
       demo.yaml           optional demo data description
       groups.yaml         optional groups (roles) with their permissions per table
       reports.yaml        optional saved pivot reports (shared by default)
+      templates/          optional print templates: <name>.yaml (settings) next to its
+                          body (<name>.html) or Word file (<name>.docx)
 
 Every problem is reported as ``file: $.json.path: message``. YAML is read with the safe
 loader, without implicit timestamps (``2026-01-31`` stays text, as in JSON) and with
@@ -66,6 +68,17 @@ class PackageTable:
 
 
 @dataclass
+class PackageTemplate:
+    definition: dict  # the YAML: name, table, kind, file, settings
+    file: str  # the YAML's path relative to the package root
+    content: bytes  # the body (UTF-8 HTML) or the Word file
+
+    @property
+    def body(self) -> str | None:
+        return self.content.decode("utf-8") if self.definition["kind"] == "html" else None
+
+
+@dataclass
 class Package:
     root: Path
     manifest: dict
@@ -76,6 +89,7 @@ class Package:
     groups: list | None = None  # groups.yaml: roles and their permissions
     reports: list | None = None  # reports.yaml: saved pivot reports
     reports_file: str | None = None
+    templates: list = dc_field(default_factory=list)  # templates/*.yaml: PackageTemplate
 
     @property
     def name(self) -> str:
@@ -241,12 +255,47 @@ def load_package(path: str | Path) -> Package:
             raise_problems(schema_problems(document, "reports", name), f"Package {pkg.name!r}")
             pkg.reports, pkg.reports_file = document["reports"], name
             break
+    pkg.templates = _templates(root, pkg.name)
     for name in ("demo.yaml", "demo.yml", "demo.json"):
         if (root / name).is_file():
             pkg.demo = read_document(root / name, name)
             pkg.demo_file = name
             break
     return pkg
+
+
+def _templates(root: Path, package: str) -> list[PackageTemplate]:
+    """``templates/*.yaml``, each naming its body or Word file in the same folder."""
+    folder = root / "templates"
+    if not folder.is_dir():
+        return []
+    found, problems = [], []
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        shown = f"templates/{path.name}"
+        document = read_document(path, shown)
+        errors = schema_problems(document, "template", shown)
+        if errors:
+            problems += errors
+            continue
+        body = folder / document["file"]
+        wanted = (".html", ".htm") if document["kind"] == "html" else (".docx",)
+        if body.suffix not in wanted:
+            problems.append(Problem(shown, "$.file", f"a {document['kind']} template's file ends in {wanted[0]}"))
+        elif not body.is_file():
+            problems.append(Problem(shown, "$.file", f"no file templates/{document['file']}"))
+        else:
+            content = body.read_bytes()
+            if document["kind"] == "html":
+                try:
+                    content.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    problems.append(Problem(f"templates/{document['file']}", "$", f"not UTF-8 text ({exc.reason})"))
+                    continue
+            found.append(PackageTemplate(document, shown, content))
+    raise_problems(problems, f"Package {package!r}")
+    return found
 
 
 def _table_from_file(file: Path, root: Path) -> PackageTable:

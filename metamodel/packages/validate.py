@@ -70,6 +70,23 @@ def package_problems(pkg: Package, registry: FieldTypeRegistry,
         problems += demo_problems(pkg)
     if pkg.reports:
         problems += _report_problems(pkg, link_targets | set(child_names))
+    if pkg.templates:
+        problems += _template_problems(pkg, link_targets)
+    return problems
+
+
+def _template_problems(pkg: Package, tables: set[str]) -> list[Problem]:
+    """A template names a table of the package; names are unique per table (the text is
+    checked when the package is applied)."""
+    problems, seen = [], set()
+    for template in pkg.templates:
+        key = (template.definition["table"], template.definition["name"])
+        if key in seen:
+            problems.append(Problem(template.file, "$.name",
+                                    f"template {key[1]!r} of {key[0]} is defined twice"))
+        seen.add(key)
+        if key[0] not in tables:
+            problems.append(Problem(template.file, "$.table", f"no table {key[0]!r} in the package"))
     return problems
 
 

@@ -5,7 +5,8 @@ Templates: ``GET /tables/{t}/templates`` (what the caller may use, or design),
 ``GET …/versions``, ``POST …/revert``, ``PUT/GET …/docx`` (a Word template's file),
 ``POST /templates/preview`` and ``POST /templates/check`` (the editor), ``GET
 /tables/{t}/template-variables``. Documents: ``GET /tables/{t}/print/{template}/{id}
-?format=html|pdf|docx``. Company details: ``GET/PUT /company``.
+?format=html|pdf|docx``; many records, email and the copies kept with a record are in
+``print_routes``. Company details: ``GET/PUT /company``.
 """
 
 from __future__ import annotations
@@ -299,8 +300,12 @@ def openapi_paths(spec) -> None:
         **{k: {"type": "string"} for k in TEXTS},
         **{k: {"type": ["object", "null"], "properties": {"sha256": {"type": "string"}, "name": {"type": "string"}}}
            for k in IMAGES}}}
+    print_routes.openapi_paths(spec)
     spec.path(path="/company", operations={
         "get": operation("get_company", tag, "The company's details printed on documents", {
             **ok("Details.", company), **errors(401)}),
         "put": operation("update_company", tag, "Change the company's details (administrators)", {
             **ok("Details.", company), **errors(*WRITE_ERRORS)}, body=company)})
+
+
+from . import print_routes  # noqa: E402 - many records, email and kept copies (uses documents())

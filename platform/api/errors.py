@@ -44,11 +44,14 @@ STATUS: dict[str, int] = {
     "GROUP_NOT_FOUND": 404,
     "REPORT_NOT_FOUND": 404,
     "TEMPLATE_NOT_FOUND": 404,
+    "PRINT_JOB_NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     # conflicts with the current state
     "STALE_VERSION": 409,
     "NAME_CLASH": 409,
     "IMPORT_NOT_REVERTIBLE": 409,
+    "FIELD_IN_USE": 409,
+    "MAIL_NOT_SET_UP": 409,
     # too many failed sign-ins: locked out for a while
     "TOO_MANY_ATTEMPTS": 429,
     # size and time limits
@@ -79,6 +82,8 @@ STATUS: dict[str, int] = {
     **{code: 422 for code in FORMULA_CODES},
     # a read query ran past CARDFILE_QUERY_TIMEOUT and was stopped
     "QUERY_TOO_EXPENSIVE": 422,
+    # the mail server did not take a message (emailing a document)
+    "MAIL_FAILED": 502,
     # faults on our side
     "ERROR": 500,
     "DUPLICATE_FIELD_TYPE": 500,

@@ -8,6 +8,11 @@
     formatting.py  values as text in the template's language (Babel)
     helpers.py     words(), format_money/number/date(), qr(), barcode(), image()
     render.py      Documents: one record to HTML / PDF (WeasyPrint) / DOCX (docxtpl); preview
+    batch.py       many records into one PDF / HTML or a ZIP of DOCX, chunk by chunk, with
+                   progress; PrintJobs: batches on a worker
+    copies.py      printed copies and sent documents kept with the record (its history)
+    sending.py     email a document (SMTP), written on the record's history
+    packages.py    a configuration package's templates/ installed
     docx_check.py  an uploaded DOCX: a real DOCX, no zip bomb, placeholders that parse
     variables.py   the editor's variables panel and the unknown-names check
     company.py     the company's details printed on documents

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from cardfile.metamodel.errors import BadQuery
 
 from .company import CompanySettings, IMAGES
+from .copies import Copies
 from .context import Attachment, Hidden, Plain, Reader, RecordView, Session, day_value
 from .formatting import Formatter
 from .helpers import bind
@@ -44,6 +45,7 @@ table { border-collapse: collapse; }
 img { max-width: 100%; }
 .cf-page { break-after: page; }
 .cf-page:last-child { break-after: auto; }
+.cf-flow .cf-item { display: inline-block; vertical-align: top; break-inside: avoid; }
 @media screen {
   body { background: #e9ecef; padding: 8mm 0; }
   .cf-page { background: #fff; box-sizing: border-box; margin: 0 auto 8mm; box-shadow: 0 1px 4px rgba(0,0,0,.25); }
@@ -59,6 +61,8 @@ class Output:
     template: dict
     hidden: list[str] = dc_field(default_factory=list)
     reads: list[dict] = dc_field(default_factory=list)
+    record: dict | None = None
+    kept: dict | None = None  # the copy kept with the record (copies.py)
 
     @property
     def media_type(self) -> str:
@@ -90,13 +94,17 @@ def split_document(html: str) -> tuple[str, str]:
 
 
 def page_document(pages: list[str], settings: dict, title: str = "") -> str:
-    """Rendered templates as one HTML document, one sheet each."""
+    """Rendered templates as one HTML document: one sheet each, or (``layout: flow``, for
+    price tags and labels) one after another on the same sheets."""
     heads, bodies = [], []
+    flow = merged_settings(settings).get("layout") == "flow"
     for page in pages:
         head, body = split_document(page)
         if head and head not in heads:
             heads.append(head)
-        bodies.append(f'<div class="cf-page">{body}</div>')
+        bodies.append(f'<div class="cf-item">{body}</div>' if flow else f'<div class="cf-page">{body}</div>')
+    if flow:
+        bodies = [f'<div class="cf-page cf-flow">{"".join(bodies)}</div>']
     head_html = "".join(heads)
     title_tag = f"<title>{Markup.escape(title)}</title>" if title and "<title" not in head_html.lower() else ""
     return (f'<!doctype html><html><head><meta charset="utf-8">{title_tag}<style>{BASE_CSS}{paper_css(settings)}'
@@ -117,6 +125,7 @@ class Documents:
         self.rt = runtime
         self.templates = TemplateService(runtime)
         self.company = CompanySettings(runtime)
+        self.copies = Copies(runtime)
         self.html_env = DocumentEnvironment(autoescape=True)
         self.docx_env = DocumentEnvironment(autoescape=True)
         self.text_env = DocumentEnvironment(autoescape=False)
@@ -156,23 +165,33 @@ class Documents:
 
     # --- one record ----------------------------------------------------------------------------
     def render(self, actor, table_name: str, record_id, template_id, fmt: str = "pdf",
-               reader: Reader | None = None) -> Output:
+               reader: Reader | None = None, keep: bool = True) -> Output:
+        """One record as a document; a PDF of a template with ``keep_copy`` is also kept with
+        the record (``copies.py``) unless ``keep`` is false."""
         if fmt not in FORMATS:
             raise BadQuery(f"format is one of {', '.join(FORMATS)}, not {fmt!r}.", {"format": fmt, "allowed": list(FORMATS)})
         template = self.templates.for_use(actor, template_id, table_name)
-        if template["kind"] == "docx" and fmt != "docx":
-            raise BadQuery("A Word template prints to DOCX only (format=docx).", {"format": fmt})
-        if template["kind"] == "html" and fmt == "docx":
-            raise BadQuery("An HTML template prints to HTML or PDF (format=html or pdf).", {"format": fmt})
+        self.check_format(template, fmt)
         reader = reader or self.reader(actor)
         record = self.rt.records.get(actor, table_name, record_id, action="print")
         if fmt == "docx":
-            return self._docx(actor, reader, template, table_name, record)
+            return self.docx_output(actor, reader, template, table_name, record)
         page, session = self.page(actor, reader, template, table_name, record)
         name = self.file_name(actor, reader, template, table_name, record)
         document = page_document([page], template["settings"], name)
         data = document.encode("utf-8") if fmt == "html" else html_to_pdf(document)
-        return Output(data, fmt, f"{name}.{fmt}", template, sorted(set(session.hidden)), reader.reads_json())
+        out = Output(data, fmt, f"{name}.{fmt}", template, sorted(set(session.hidden)), reader.reads_json(),
+                     record=record)
+        if fmt == "pdf" and template["settings"]["keep_copy"] and keep:
+            out.kept = self.copies.keep(actor, table_name, record, out)
+        return out
+
+    @staticmethod
+    def check_format(template: dict, fmt: str) -> None:
+        if template["kind"] == "docx" and fmt != "docx":
+            raise BadQuery("A Word template prints to DOCX only (format=docx).", {"format": fmt})
+        if template["kind"] == "html" and fmt == "docx":
+            raise BadQuery("An HTML template prints to HTML or PDF (format=html or pdf).", {"format": fmt})
 
     def page(self, actor, reader: Reader, template: dict, table_name: str, record: dict) -> tuple[str, Session]:
         """One record through an HTML template: the rendered body (not yet a document)."""
@@ -184,7 +203,7 @@ class Documents:
             text = render_guarded(compiled, self.context(session, table, record, actor, template))
         return text, session
 
-    def _docx(self, actor, reader: Reader, template: dict, table_name: str, record: dict) -> Output:
+    def docx_output(self, actor, reader: Reader, template: dict, table_name: str, record: dict) -> Output:
         from docx.shared import Mm
         from docxtpl import DocxTemplate, InlineImage
         from jinja2.exceptions import TemplateSyntaxError
@@ -209,7 +228,7 @@ class Documents:
         out = io.BytesIO()
         tpl.save(out)
         return Output(out.getvalue(), "docx", self.file_name(actor, reader, template, table_name, record, "docx"),
-                      template, sorted(set(session.hidden)), reader.reads_json())
+                      template, sorted(set(session.hidden)), reader.reads_json(), record=record)
 
     # --- names and texts ---------------------------------------------------------------------
     def text(self, actor, reader: Reader, template: dict, table_name: str, record: dict, source: str) -> str:

@@ -5,7 +5,9 @@ A template belongs to a table: ``name``, ``kind`` (``html`` or ``docx``), the ``
 (size, orientation, margins in mm), ``filename`` (a pattern such as
 ``Invoice {{ number }}``), ``language`` (words, numbers and dates), ``groups`` (who may
 use it; empty: everyone who may print the table), ``keep_copy`` (attach each PDF to the
-record) and ``email`` (subject and message with placeholders).
+record), ``layout`` (``pages``: each record on its own sheets; ``flow``: records one after
+another on the same sheets, for price tags and labels) and ``email`` (recipient, subject
+and message with placeholders, the attached format).
 
 Lifecycle: every save is checked first (a syntax error is refused with line and column,
 and nothing is saved), bumps ``version``, keeps the whole definition in
@@ -47,6 +49,7 @@ SETTINGS_SCHEMA = {
         "language": {"enum": list(LANGUAGES)},
         "groups": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 100}},
         "keep_copy": {"type": "boolean"},
+        "layout": {"enum": ["pages", "flow"]},
         "email": {"type": "object", "additionalProperties": False, "properties": {
             "to": {"type": "string", "maxLength": 200},
             "subject": {"type": "string", "maxLength": 500},
@@ -56,7 +59,8 @@ SETTINGS_SCHEMA = {
 }
 DEFAULT_SETTINGS = {"paper": {"size": "A4", "orientation": "portrait",
                               "margins": {"top": 15, "right": 15, "bottom": 15, "left": 20}},
-                    "filename": "", "language": "en", "groups": [], "keep_copy": False, "email": {}}
+                    "filename": "", "language": "en", "groups": [], "keep_copy": False, "layout": "pages",
+                    "email": {}}
 FIELDS = ("name", "kind", "body", "description", "settings")
 
 
