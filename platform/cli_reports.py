@@ -96,15 +96,8 @@ def import_command(env: Env, table: str, file: str, dry_run: bool, mode: str | N
     options = ImportOptions(mode=mode or ("upsert" if key else "create"), key=key, dry_run=dry_run,
                             encoding=encoding, delimiter=delimiter, header_row=header_row, sheet=sheet,
                             links=_pairs(link_keys, "--link-key"))
-    if maps:
-        from cardfile.reports.imports import auto_mapping, open_source
-
-        source = open_source(file, file, {"encoding": encoding, "delimiter": delimiter,
-                                          "header_row": header_row, "sheet": sheet})
-        table_def = rt.schema.snapshot().table(table)
-        mapping = auto_mapping(source.headers, rt.access.readable_fields(actor, table_def))
-        mapping.update({k: (v or None) for k, v in _pairs(maps, "--map").items()})
-        options.mapping = mapping
+    if maps:  # the other columns are auto-matched (as an API import's partial mapping)
+        options.mapping = {k: (v or None) for k, v in _pairs(maps, "--map").items()}
     shown = {"n": 0}
 
     def progress(rows: int) -> None:

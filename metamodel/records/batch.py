@@ -74,24 +74,47 @@ class _Rollback(Exception):
     pass
 
 
+class Lookups:
+    """What an import looks up while it writes, read on the import's own connection: on
+    SQLite a second connection would wait for the write lock the import holds."""
+
+    def __init__(self, service, conn, actor):
+        self.service, self.conn, self.actor = service, conn, actor
+
+    def records(self, table_name: str, field_name: str | None, texts: list) -> dict[str, list[int]]:
+        """As ``RecordService.lookup``: folded text -> ids of live, readable records."""
+        from .stream import lookup_on
+        return lookup_on(self.conn, self.service, self.actor, table_name, field_name, texts)
+
+    def users(self) -> list[dict]:
+        """Every user: id, username and name."""
+        rows = self.conn.execute(select(cf_users.c.id, cf_users.c.username, cf_users.c.name)
+                                 .order_by(cf_users.c.id)).mappings()
+        return [dict(row) for row in rows]
+
+
 def write_many(service, actor, table_name: str, rows: Iterable[tuple[int, int | None, dict]], *,
                mode: str = "create", dry_run: bool = False, source: str = "",
                progress: Callable[[int], None] | None = None,
                veto: Callable[[], bool] | None = None) -> WriteReport:
     """``veto()`` is asked before committing: True (the caller found problems of its own
-    in the rows, e.g. unknown link names) rolls everything back."""
+    in the rows, e.g. unknown link names) rolls everything back. ``rows`` may be a function
+    of a :class:`Lookups` giving the rows: its lookups then run in this transaction."""
     if mode not in MODES:
         raise BadQuery(f"Import mode must be one of {', '.join(MODES)}; got {mode!r}.", {"mode": mode})
     report = WriteReport()
     try:
         with service.engine.begin() as conn, bulk_cache(conn):
             snap, table = service._table(conn, table_name)
+            view = service.access.view(actor, snap, conn)  # on this connection: no second one
             if mode in ("create", "upsert"):
-                service.access.check_table(actor, table, "create")
+                view.check(table, "create")
             if mode in ("update", "upsert"):
-                service.access.check_table(actor, table, "update")
+                view.check(table, "update")
             writer = _Writer(service, conn, snap, table, actor, report, dry_run)
             first_id = service.computed.bulk_marker(conn, snap, table)
+            if callable(rows):  # rows that look up links, keys and users as they are read
+                rows = rows(Lookups(service, conn, actor))
             for item in rows:
                 writer.add(*item)
                 if progress is not None and report.rows % BATCH == 0:
@@ -371,8 +394,9 @@ def revert_import(service, actor, import_id: int, force: bool = False) -> dict:
             raise ImportNotRevertible(f"Import #{import_id} was already reverted.", {"import": import_id})
         snap = service.catalog.current(conn)
         table = snap.table_by_id(row["table_id"])
-        service.access.check_table(actor, table, "delete")
-        service.access.check_table(actor, table, "update")
+        view = service.access.view(actor, snap, conn)
+        view.check(table, "delete")
+        view.check(table, "update")
         sql = snap.sql_table(table)
         now = service.clock()
         created = [i for first, last in row["created_ids"] for i in range(first, last + 1)]

@@ -92,39 +92,44 @@ def lookup(service, actor, table_name: str, field_name: str | None, texts: list[
     Returns folded text -> ids of live, readable records (several ids mean an ambiguous key).
     """
     with service.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
-        snap, table = service._table(conn, table_name)
-        service.access.check_table(actor, table, "read")
-        readable = {f.api_name: f for f in service.access.readable_fields(actor, table)}
-        field = table.display_field if field_name is None else readable.get(field_name)
-        if field is None or field.api_name not in readable:
-            raise FieldNotFound(table.api_name, field_name or "(display field)")
-        ftype = service.registry.get(field.type)
-        if not ftype.has_column or field.type in ("link", "multi_choice", "file", "image", "lines"):
-            raise BadQuery(f"{field.label!r} ({ftype.label}) cannot be used as a key.", {"field": field.api_name})
-        sql = snap.sql_table(table)
-        col = ftype.column(sql, field)
-        extra = service.access.row_clause(actor, table, sql)
-        textual = _is_text(col.type)
-        found: dict[str, list[int]] = {}
-        values: dict = {}
-        wanted = sorted({str(t).strip().casefold() for t in texts if t is not None and str(t).strip()})
-        for start in range(0, len(wanted), LOOKUP_CHUNK):
-            chunk = wanted[start:start + LOOKUP_CHUNK]
-            if textual:
-                key = casefold(col)
-                stmt = select(sql.c.id, col).where(key.in_(chunk))
-            else:
-                values = _parsed(ftype, field, chunk)
-                if not values:
-                    continue
-                stmt = select(sql.c.id, col).where(col.in_(list(values)))
-            stmt = stmt.where(snap.live(table, sql))
-            if extra is not None:
-                stmt = stmt.where(extra)
-            for record_id, value in conn.execute(stmt.order_by(sql.c.id)):
-                text = value.strip().casefold() if textual else values[value]
-                found.setdefault(text, []).append(record_id)
-        return found
+        return lookup_on(conn, service, actor, table_name, field_name, texts)
+
+
+def lookup_on(conn, service, actor, table_name: str, field_name: str | None, texts: list[str]) -> dict[str, list[int]]:
+    """``lookup`` on the caller's connection (an import looks up in its own transaction):
+    the access rules are read on it too."""
+    snap, table = service._table(conn, table_name)
+    view = service.access.view(actor, snap, conn)
+    view.check(table, "read")
+    readable = {f.api_name: f for f in view.readable(table)}
+    field = table.display_field if field_name is None else readable.get(field_name)
+    if field is None or field.api_name not in readable:
+        raise FieldNotFound(table.api_name, field_name or "(display field)")
+    ftype = service.registry.get(field.type)
+    if not ftype.has_column or field.type in ("link", "multi_choice", "file", "image", "lines"):
+        raise BadQuery(f"{field.label!r} ({ftype.label}) cannot be used as a key.", {"field": field.api_name})
+    sql = snap.sql_table(table)
+    col = ftype.column(sql, field)
+    extra = view.where(table, sql)
+    textual = _is_text(col.type)
+    found: dict[str, list[int]] = {}
+    values: dict = {}
+    wanted = sorted({str(t).strip().casefold() for t in texts if t is not None and str(t).strip()})
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start:start + LOOKUP_CHUNK]
+        if textual:
+            key = casefold(col)
+            stmt = select(sql.c.id, col).where(key.in_(chunk))
+        else:
+            values = _parsed(ftype, field, chunk)
+            if not values:
+                continue
+            stmt = select(sql.c.id, col).where(col.in_(list(values)))
+        stmt = stmt.where(snap.live(table, sql), *extra)
+        for record_id, value in conn.execute(stmt.order_by(sql.c.id)):
+            text = value.strip().casefold() if textual else values[value]
+            found.setdefault(text, []).append(record_id)
+    return found
 
 
 def _is_text(sql_type) -> bool:

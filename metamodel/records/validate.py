@@ -69,6 +69,8 @@ def check_required(registry, table: TableDef, values: dict, errors: dict, *, par
             continue
         if partial and field.api_name not in values:
             continue
+        if field.api_name in errors:  # given, but not valid: that message says it
+            continue
         value = values.get(field.api_name)
         if value is None or value == [] or value == "":
             errors.setdefault(field.api_name, []).append("is required")

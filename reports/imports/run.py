@@ -61,7 +61,7 @@ def run_import(runtime, actor, table_name: str, path, filename: str = "", option
     runtime.access.check_table(actor, table, "read")
     readable = {f.api_name: f for f in runtime.access.readable_fields(actor, table)}
     writable = {k: f for k, f in readable.items() if not runtime.registry.get(f.type).read_only}
-    mapping = options.mapping if options.mapping is not None else auto_mapping(source.headers, writable.values())
+    mapping = merged_mapping(source.headers, writable, options.mapping)
     columns = check_mapping(mapping, source.headers, table, writable)
     if options.mode != "create":
         if not options.key or options.key not in readable:
@@ -70,7 +70,7 @@ def run_import(runtime, actor, table_name: str, path, filename: str = "", option
         if options.key not in columns.values():
             raise BadQuery(f"The key field {options.key!r} is not mapped to a column.", {"key": options.key})
     rows = _Rows(runtime, actor, snap, table, source, columns, options)
-    report = runtime.records.write_many(actor, table_name, rows.items(), mode=options.mode,
+    report = runtime.records.write_many(actor, table_name, rows.items, mode=options.mode,
                                         dry_run=options.dry_run, source=filename or source.path.name,
                                         progress=progress, veto=lambda: bool(rows.errors))
     errors = _merge_errors(rows.errors, report.errors, table, columns, source)
@@ -83,6 +83,15 @@ def run_import(runtime, actor, table_name: str, path, filename: str = "", option
         "error_count": len(errors) if len(errors) < MAX_REPORTED else report.error_count + len(rows.errors),
         "errors": errors[:MAX_REPORTED], "preview": report.preview,
     }
+
+
+def merged_mapping(headers: list[str], writable: dict, given: dict | None) -> dict[str, str | None]:
+    """Column header -> field: the columns ``given`` maps (a field, or None to skip it) as
+    given, every other column auto-matched by label or API name to a field not mapped yet."""
+    given = dict(given or {})
+    taken = {name for name in given.values() if name}
+    auto = auto_mapping(headers, [f for name, f in writable.items() if name not in taken])
+    return {h: given[h] if h in given else auto.get(h) for h in [*headers, *[h for h in given if h not in headers]]}
 
 
 class _Rows:
@@ -98,7 +107,10 @@ class _Rows:
         self.keys: dict[str, list[int]] = {}
         self.width = len(source.headers)
 
-    def items(self) -> Iterator[tuple[int, int | None, dict]]:
+    def items(self, lookups) -> Iterator[tuple[int, int | None, dict]]:
+        """The rows as ``write_many`` takes them; links, keys and users are looked up
+        through ``lookups``, in the import's own transaction."""
+        self.lookups = self.links.lookups = lookups
         pending: list[tuple[int, list]] = []
         for number, cells in self.source.rows():
             pending.append((number, cells))
@@ -137,7 +149,7 @@ class _Rows:
                  if self.key_index < len(r) and prepare("text", r[self.key_index]) is not None}
         missing = [t for t in texts if t.strip().casefold() not in self.keys]
         if missing:
-            found = self.runtime.records.lookup(self.actor, self.table.api_name, self.options.key, missing)
+            found = self.lookups.records(self.table.api_name, self.options.key, missing)
             for t in missing:
                 self.keys[t.strip().casefold()] = found.get(t.strip().casefold(), [])
 
@@ -170,6 +182,7 @@ class _LinkResolver:
         self.runtime, self.actor, self.snap, self.table, self.keys = runtime, actor, snap, table, keys
         self.cache: dict[str, dict[str, list[int]]] = {}
         self.users: dict[str, list[int]] | None = None
+        self.lookups = None  # set when the import's transaction starts (batch.Lookups)
 
     def prefetch(self, fields: dict, rows: list[list]) -> None:
         for i, f in fields.items():
@@ -180,7 +193,7 @@ class _LinkResolver:
             missing = [t for t in texts if t.casefold() not in known and not t.startswith("#")]
             if missing:
                 target = self.snap.table_by_id(int(f.options["target_id"]))
-                found = self.runtime.records.lookup(self.actor, target.api_name, self.keys.get(f.api_name), missing)
+                found = self.lookups.records(target.api_name, self.keys.get(f.api_name), missing)
                 for t in missing:
                     known[t.casefold()] = found.get(t.casefold(), [])
 
@@ -201,10 +214,9 @@ class _LinkResolver:
     def _user(self, text: str) -> int:
         if self.users is None:
             self.users = {}
-            for u in self.runtime.users.list():
-                for key in (u["username"], u.get("name")):
-                    if key:
-                        self.users.setdefault(normalize(key), []).append(u["id"])
+            for u in self.lookups.users():
+                for key in {normalize(k) for k in (u["username"], u.get("name")) if k}:
+                    self.users.setdefault(key, []).append(u["id"])
         ids = self.users.get(normalize(text), [])
         if len(ids) == 1:
             return ids[0]
