@@ -82,6 +82,13 @@ class UnsupportedConversion(CardfileError):
     code = "UNSUPPORTED_CONVERSION"
 
 
+class FieldInUse(CardfileError):
+    """A field others' formulas, defaults, conditions or rules read cannot go to the trash;
+    ``details.used_by`` lists them (table, field or rule, and their labels)."""
+
+    code = "FIELD_IN_USE"
+
+
 class AccessDenied(CardfileError):
     code = "ACCESS_DENIED"
 

@@ -21,7 +21,7 @@ from .actors import Actor
 from .catalog import Catalog, Snapshot, build_sql_table, field_indexes
 from .describe import describe_field, describe_table
 from .errors import (
-    InvalidDefinition, NameClash, RetypeWouldLoseValues, TableNotFound, FieldNotFound,
+    FieldInUse, InvalidDefinition, NameClash, RetypeWouldLoseValues, TableNotFound, FieldNotFound,
 )
 from .fieldtypes.base import FieldValueError
 from .fieldtypes.conversions import check_supported, plan_conversion
@@ -239,6 +239,9 @@ class SchemaService:
                 rest = [f for f in table.fields if f.id != field.id]
                 conn.execute(update(cf_tables).where(cf_tables.c.id == table.id)
                              .values(display_field_id=rest[0].id if rest else None))
+            users = self.computed.breaking(conn, self.catalog)
+            if users:
+                raise field_in_use(snap, table, field, [where for where, _error in users])
             self.computed.verify(conn, self.catalog)
             Catalog.bump_version(conn)
             return {"table": table.api_name, "field": field.api_name, "trashed": True}
@@ -536,6 +539,32 @@ def _duplicates(ftype, field: FieldDef, values: dict) -> list[dict]:
         groups.setdefault(key, []).append(record_id)
         shown[key] = out
     return [{"value": shown[k], "ids": sorted(ids)} for k, ids in groups.items() if len(ids) > 1]
+
+
+def field_in_use(snap: Snapshot, table: TableDef, field: FieldDef, places: list[str]) -> FieldInUse:
+    """One message naming, by label, every formula, default, condition and rule that reads
+    ``field`` ("table.field" and "table rule N" places, each once)."""
+    used_by, by_table = [], {}
+    for place in dict.fromkeys(places):
+        name, _dot, rest = place.partition(".") if " rule " not in place else (place.split(" rule ")[0], "", "")
+        try:
+            owner = snap.table(name)
+        except TableNotFound:
+            continue
+        if " rule " in place:
+            number = place.rsplit(" ", 1)[-1]
+            entry = {"table": owner.api_name, "rule": int(number) if number.isdigit() else number,
+                     "label": f"rule {number}", "table_label": owner.label}
+        else:
+            user = owner.field(rest)
+            entry = {"table": owner.api_name, "field": rest, "label": user.label if user else rest,
+                     "table_label": owner.label}
+        used_by.append(entry)
+        by_table.setdefault(owner.label, []).append(entry["label"])
+    shown = "; ".join(f"{', '.join(labels)} ({label})" for label, labels in by_table.items())
+    return FieldInUse(f"{field.label!r} cannot be moved to the trash: it is used by {shown}. "
+                      "Change or remove those formulas first.",
+                      {"table": table.api_name, "field": field.api_name, "used_by": used_by})
 
 
 def _require_dict(value, what: str) -> dict:

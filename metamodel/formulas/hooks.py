@@ -152,20 +152,25 @@ class Computed:
             self._check(rule["expression"], view, schema, None, BOOL, f"Rule {index + 1}")
         return options
 
+    def breaking(self, conn, catalog: Catalog) -> list[tuple[str, FormulaError]]:
+        """The stored expressions a pending schema change breaks: ("table.field" or
+        "table rule N", error) pairs, compared with the state before the change."""
+        before = catalog.current(conn)
+        after = catalog.load(conn, "pending")
+        known = {(where, e.code, e.message) for where, exc in
+                 FormulaSet(before, self.registry, CHECK_DIALECT).build().problems
+                 for e in errors_of(exc)}
+        return [(where, e) for where, exc in
+                FormulaSet(after, self.registry, CHECK_DIALECT).build().problems
+                for e in errors_of(exc) if (where, e.code, e.message) not in known]
+
     def verify(self, conn, catalog: Catalog) -> None:
         """Refuse a schema change that breaks a stored expression (names what breaks).
 
         Call it inside the change's transaction, before the schema version is bumped:
         the catalog's current snapshot is the state before, the pending load the state after.
         """
-        before = catalog.current(conn)
-        after = catalog.load(conn, "pending")
-        known = {(where, e.code, e.message) for where, exc in
-                 FormulaSet(before, self.registry, CHECK_DIALECT).build().problems
-                 for e in errors_of(exc)}
-        new = [(where, e) for where, exc in
-               FormulaSet(after, self.registry, CHECK_DIALECT).build().problems
-               for e in errors_of(exc) if (where, e.code, e.message) not in known]
+        new = self.breaking(conn, catalog)
         if new:
             shown = "; ".join(f"{where}: {e.message}" for where, e in new[:5])
             raise FormulaDefinitionError(

@@ -51,6 +51,7 @@ STATUS: dict[str, int] = {
     "NAME_CLASH": 409,
     "IMPORT_NOT_REVERTIBLE": 409,
     "FIELD_IN_USE": 409,
+    "FIELD_IN_USE": 409,
     "MAIL_NOT_SET_UP": 409,
     # too many failed sign-ins: locked out for a while
     "TOO_MANY_ATTEMPTS": 429,

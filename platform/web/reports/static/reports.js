@@ -168,8 +168,9 @@ function format(value, info) {
 function renderResult(result) {
   const wrap = $("report-preview");
   const body = result.rows.filter((r) => r.kind !== "total");
-  if (!body.length) {
-    wrap.replaceChildren(el("p", { class: "muted", text: S.empty }));
+  if (!body.length) {  // nothing grouped yet is a first step, not an empty result
+    const grouped = state.rows.length || state.columns.length;
+    wrap.replaceChildren(el("p", { class: "muted", id: "report-hint", text: grouped ? S.empty : S.start }));
     $("report-chart-box").replaceChildren();
     return;
   }
