@@ -3,7 +3,9 @@
 The field types' ``parse`` already accepts most input (ISO and dotted dates, a decimal
 comma, "yes"/"да", choice labels). What spreadsheets add on top is handled here, not by
 loosening the types: thousands separators (``1 234,56``, ``1.234,56``, ``1,234.56``),
-currency signs and percent signs, more date formats (``03/31/2025``, ``31 Mar 2025``,
+currency signs and words (kept with the amount: the money type reads them against the
+field's currency, so "€ 100" into a RUB field is 100 EUR — or an error on a field fixed to
+RUB — never 100 RUB), percent signs, more date formats (``03/31/2025``, ``31 Mar 2025``,
 spreadsheet date cells), booleans in more languages, multi-choices split on ``;``, and
 links found by the target's display value (or another key field) instead of an id.
 """
@@ -15,6 +17,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from cardfile.metamodel.currencies import split_amount
 from cardfile.metamodel.errors import BadQuery
 
 NOT_IMPORTABLE = ("lines", "counter", "file", "image")
@@ -26,7 +29,6 @@ FALSE_EXTRA = {"nie", "não", "nao", "ne", "nem", "hayır", "ложь", "вык�
                "faux", "nej", "no"}
 CURRENCY_SIGNS = "€$£₽₴¥₸₼₾₺"
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
-_CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")  # an ISO 4217 code after an amount
 
 
 class ImportMappingInvalid(BadQuery):
@@ -99,10 +101,12 @@ def number_text(value, percent: bool = False, money: bool = False, whole: bool =
         return value
     if isinstance(value, float):
         return Decimal(repr(value))
-    text = _SPACES.sub("", str(value)).strip(CURRENCY_SIGNS)
     currency = ""
-    if money and len(text) > 3 and _CURRENCY_CODE.fullmatch(text[-3:]):
-        text, currency = text[:-3], text[-3:]
+    if money:  # the sign or code stays with the amount, for the money type to read
+        text, sign = split_amount(str(value))
+        text, currency = _SPACES.sub("", text), sign or ""
+    else:
+        text = _SPACES.sub("", str(value)).strip(CURRENCY_SIGNS)
     if percent:
         text = text.rstrip("%")
     if text.count(",") and text.count("."):

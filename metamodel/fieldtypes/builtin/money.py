@@ -1,18 +1,27 @@
-"""Money: an exact amount plus an ISO 4217 currency, stored in two columns."""
+"""Money: an exact amount plus an ISO 4217 currency, stored in two columns.
+
+Options: ``currency`` (the field's currency, default EUR: an amount given without one is in
+it), ``fixed_currency`` (only that currency is accepted), ``places``, ``min``, ``max``.
+
+Input: a plain amount (in the field's currency), ``{"amount", "currency"}`` with an ISO
+code, or text with a code or sign before or after the amount (``"100 USD"``, ``"€ 100"``, ``"1234.56 руб."``).
+Codes are checked against ISO 4217 and signs read by :mod:`cardfile.metamodel.currencies`
+(``lei`` means the field's currency when that is MDL or RON). An unknown code, a sign that
+could mean several currencies, or — on a field with ``fixed_currency`` — another currency
+than the field's is an error on the field; nothing is ever silently replaced.
+"""
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import Column, String
 
+from ... import currencies
 from ...storage import names
 from ...storage.sqltypes import ExactDecimal
 from ..base import FieldType, FieldValueError, same_rules
 from .number import NUMBER_OPERATORS, DecimalType, fast_decimal, scaled_decimal, to_decimal
 
 CURRENCY_PATTERN = "^[A-Z]{3}$"
-_CODE = re.compile(r"[A-Za-z]{3}")  # a currency code after an amount ("12.50 EUR"), not any word
 _SLOW = object()  # an amount the encoder's fast step does not take
 
 
@@ -25,11 +34,38 @@ class MoneyType(DecimalType):
     options_properties = {
         "places": {"type": "integer", "minimum": 0, "maximum": 4},
         "currency": {"type": "string", "pattern": CURRENCY_PATTERN},
+        "fixed_currency": {"type": "boolean"},
         "min": {"type": ["number", "string"]}, "max": {"type": ["number", "string"]},
     }
 
     def currency(self, field) -> str:
         return field.opt("currency", "EUR")
+
+    def normalize_options(self, options: dict) -> dict:
+        options = super().normalize_options(options)
+        code = options.get("currency")
+        if isinstance(code, str) and currencies.is_code(code.strip().upper()):
+            options["currency"] = code.strip().upper()
+        elif code is not None:
+            raise FieldValueError(f"currency {code!r} is not an ISO 4217 currency code")
+        return options
+
+    def currency_of(self, written, field, sign: bool = True) -> str:
+        """The code of a currency as written (a code, or with ``sign`` a sign or word),
+        checked against the field."""
+        own = self.currency(field)
+        if not isinstance(written, str) or not written.strip() or \
+                (not sign and not (len(written.strip()) == 3 and written.strip().isalpha())):
+            raise FieldValueError(f"currency must be a three-letter ISO code such as {own}, "
+                                  f"got {written!r}")
+        try:
+            code = currencies.resolve(written, expected=own)
+        except currencies.UnknownCurrency as exc:
+            raise FieldValueError(str(exc)) from None
+        if field.opt("fixed_currency") and code != own:
+            shown = code if written.strip().upper() == code else f"{written.strip()} ({code})"
+            raise FieldValueError(f"this field takes {own} only, not {shown}")
+        return code
 
     def columns(self, field):
         return [
@@ -44,15 +80,16 @@ class MoneyType(DecimalType):
                 raise FieldValueError(f"unknown keys in money value: {', '.join(sorted(unknown))}")
             if raw.get("amount") in (None, ""):
                 raise FieldValueError("money needs an amount")
-            amount_raw, currency = raw["amount"], raw.get("currency") or self.currency(field)
-        elif isinstance(raw, str) and len(raw.strip()) > 4 and _CODE.fullmatch(raw.strip()[-3:]):
-            amount_raw, currency = raw.strip()[:-3], raw.strip()[-3:]
+            amount_raw, currency, sign = raw["amount"], raw.get("currency"), False
+            if currency in (None, ""):
+                currency = self.currency(field)
+        elif isinstance(raw, str):
+            amount_raw, currency = currencies.split_amount(raw)
+            currency, sign = currency or self.currency(field), True
         else:
-            amount_raw, currency = raw, self.currency(field)
-        if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-            raise FieldValueError(f"currency must be a three-letter ISO code, got {currency!r}")
+            amount_raw, currency, sign = raw, self.currency(field), False
         amount = super().parse_value(amount_raw, field)
-        return {"amount": amount, "currency": currency.upper()}
+        return {"amount": amount, "currency": self.currency_of(currency, field, sign)}
 
     def check(self, value, field):
         super().check(value["amount"], field)
