@@ -8,6 +8,9 @@
     ActorView.writable(table, action)  the fields the actor may set on create/update
     ActorView.snapshot()               the snapshot as the actor sees it (filters, search,
                                        sort, formulas in ``where=`` and OpenAPI use it)
+    Access.actions(actor, table, id)   the record actions the actor may take on a table, or
+                                       on one record (its row scope per action): which
+                                       buttons a page shows
     check_table / row_clause / readable_fields   the same for callers without a view
 
 Policies are cached per user and reloaded whenever ``cf_meta.access_version`` changes;
@@ -93,6 +96,19 @@ class Access:
                 return self.view(actor, snap, own)
         policy = self._active_policy(actor, conn)
         return ActorView(self, actor, policy, snap if snap is not None else self.catalog.current(conn))
+
+    def actions(self, actor: Actor | None, table_name: str, record_id: int | None = None) -> set[str]:
+        """The record actions (read, create, update, delete, export, print) ``actor`` may take
+        on ``table_name``, and with ``record_id`` on that record (within each action's row
+        scope; create is about the table). Pages show only the buttons for these."""
+        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+            view = self.view(actor, None, conn)
+            table = view.snap.table(table_name)
+            allowed = {a for a in RECORD_ACTIONS if view.allows(table, a)}
+            if record_id is not None:
+                allowed = {a for a in allowed
+                           if a == "create" or view.in_scope(conn, table, int(record_id), a)}
+            return allowed
 
     # --- the hooks the services call ----------------------------------------------------
     def check_table(self, actor: Actor | None, table: TableDef, action: str) -> None:

@@ -11,7 +11,8 @@ table without a stored layout gets ``default_layout()``.
 ``cf_sections`` gives the owner's order and the hidden flag. Sections used by tables but not
 listed come after the listed ones, by name.
 
-Reading needs an active user; saving needs the design right (``Access.check_design``).
+Reading needs an active user and the read right on the table; the layout read names only
+the fields the reader may see. Saving needs the design right (``Access.check_design``).
 """
 
 from __future__ import annotations
@@ -139,10 +140,12 @@ class LayoutService:
         """``{"table", "layout", "stored"}``: the resolved layout (default when none is stored)."""
         self.access.require_active(actor)
         with self.engine.connect() as conn:
-            table = self.catalog.current(conn).table(table_name)
-            self.access.check_table(actor, table, "read")
+            view = self.access.view(actor, None, conn)
+            table = view.snap.table(table_name)
+            view.check(table, "read")
             stored = conn.execute(select(cf_layouts.c.definition)
                                   .where(cf_layouts.c.table_id == table.id)).scalar_one_or_none()
+        table = view.visible_table(table)  # a hidden field is in no one's card who may not read it
         layout = resolve(stored, table) if stored else default_layout(table)
         return {"table": table.api_name, "layout": layout, "stored": stored is not None}
 

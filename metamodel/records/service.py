@@ -188,9 +188,10 @@ class RecordService:
         return stream.lookup(self, actor, table_name, field_name, texts)
 
     def reassign_owner(self, actor: Actor, from_user: str, to_user: str, tables: list[str] | None = None,
-                       filters: list | None = None) -> dict:
-        """Move the records of one user to another in one transaction, audited (administrators)."""
-        return ownership.reassign_owner(self, actor, from_user, to_user, tables, filters)
+                       filters: list | None = None, field: str | None = None) -> dict:
+        """Move the records of one user to another (their owner, or the user ``field`` of one
+        table) in one transaction, audited (administrators)."""
+        return ownership.reassign_owner(self, actor, from_user, to_user, tables, filters, field)
 
     def write_many(self, actor: Actor, table_name: str, rows, **options) -> "batch.WriteReport":
         """Creates and updates all together or not at all, journaled for revert (imports)."""

@@ -64,9 +64,9 @@ def _page_context():
     user = session_actor()
     context = {"user": user, "logout_form": LogoutForm() if user else None, "get_locale": get_locale,
                "languages": LANGUAGES, "language_form": LanguageForm() if user else None}
-    if user is not None and request.blueprint == "web":
+    if user is not None and request.blueprint in ("web", "admin"):
         context["nav_sections"] = navigation(user)
-    if user is not None and request.blueprint in ("web", "reports"):
+    if user is not None and request.blueprint in ("web", "reports", "admin"):
         context["nav_reports"] = report_links(user)
     return context
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from cardfile.metamodel.errors import AccessDenied, CardfileError
 from cardfile.metamodel.permissions import ACTIONS
-from cardfile.metamodel.records.query import parse_filter
 from cardfile.platform.app.factory import get_runtime
 from cardfile.platform.app.sessions import (VIEW_AS_KEY, session_actor, signed_in_user, start_session,
                                             start_view_as, stop_view_as)
+
+from .pages import EVENTS, actions, log_rows, permission_rows, reassign_choices, rows_spec, user_rows
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -42,7 +44,7 @@ def _preview_context():
     label = actor.display
     if wanted.get("kind") == "group":
         groups = [g for g in get_runtime().groups.list(_admin()) if g["id"] == wanted.get("id")]
-        label = f"group {groups[0]['name']}" if groups else "a deleted group"
+        label = _("group %(name)s", name=groups[0]["name"]) if groups else _("a deleted group")
     return {"preview": {"label": label}}
 
 
@@ -78,13 +80,9 @@ def _run(action, target: str, message: str):
 def home():
     admin = _admin()
     rt = get_runtime()
-    users = rt.users.list()
-    sessions = rt.users.session_counts()
-    for user in users:
-        user["groups"] = [g["name"] for g in rt.groups.groups_of(user["id"])]
-        user["sessions"] = sessions.get(user["id"], 0)
-    return render_template("admin/home.html", users=users, groups=rt.groups.list(admin),
-                           me=admin)
+    users = user_rows(rt.users.list(), rt.groups.groups_of, rt.users.session_counts())
+    return render_template("admin/home.html", users=users, groups=rt.groups.list(admin), me=admin,
+                           reassign=reassign_choices(rt.schema.snapshot()))
 
 
 @bp.post("/users")
@@ -99,7 +97,7 @@ def user_create():
         for group in f.getlist("groups"):
             rt.groups.add_member(admin, int(group) if group.isdigit() else group, user.username)
 
-    return _run(create, url_for("admin.home"), "User created.")
+    return _run(create, url_for("admin.home"), _("User created."))
 
 
 @bp.post("/users/<username>/active")
@@ -107,7 +105,7 @@ def user_active(username):
     admin = _admin()
     active = request.form.get("active") == "1"
     return _run(lambda: get_runtime().users.set_active(username, active, admin), url_for("admin.home"),
-                "User enabled." if active else "User disabled; their sessions and tokens stopped working.")
+                _("User enabled.") if active else _("User disabled; their sessions and tokens stopped working."))
 
 
 @bp.post("/users/<username>/password")
@@ -119,7 +117,7 @@ def user_password(username):
         if username == admin.username:
             start_session(admin)  # every session of theirs ended; this browser continues in a new one
 
-    return _run(change, url_for("admin.home"), "Password changed; the user's sessions were signed out.")
+    return _run(change, url_for("admin.home"), _("Password changed; the user's sessions were signed out."))
 
 
 @bp.post("/users/<username>/sessions/end")
@@ -129,7 +127,7 @@ def user_sign_out(username):
     rt = get_runtime()
 
     return _run(lambda: rt.users.end_sessions(username, admin), url_for("admin.home"),
-                f"{username} was signed out everywhere.")
+                _("%(user)s was signed out everywhere.", user=username))
 
 
 @bp.post("/users/<username>/groups")
@@ -146,7 +144,7 @@ def user_groups(username):
             elif group["id"] not in wanted and member:
                 rt.groups.remove_member(admin, group["id"], username)
 
-    return _run(save, url_for("admin.home"), "Groups saved.")
+    return _run(save, url_for("admin.home"), _("Groups saved."))
 
 
 # --- groups and permissions -----------------------------------------------------------
@@ -156,7 +154,7 @@ def group_create():
     f = request.form
     return _run(lambda: get_runtime().groups.create(admin, f.get("name", ""), description=f.get("description", ""),
                                                     is_admin=f.get("is_admin") == "1"),
-                url_for("admin.home"), "Group created.")
+                url_for("admin.home"), _("Group created."))
 
 
 @bp.get("/groups/<int:group_id>")
@@ -165,12 +163,12 @@ def group_page(group_id):
     rt = get_runtime()
     group = rt.groups.get(admin, group_id)
     snap = rt.schema.snapshot()
-    by_table = {p["table"]: p for p in group["permissions"]}
-    tables = [{"api_name": "*", "label": "Every table", "fields": []}] + [
-        {"api_name": t.api_name, "label": t.label, "fields": [f.api_name for f in t.fields]}
-        for t in snap.live_tables()]
-    return render_template("admin/group.html", group=group, tables=tables, by_table=by_table,
-                           actions=ACTIONS, sections=sorted({t.section for t in snap.live_tables() if t.section}))
+    members = {m["username"] for m in group["members"]}
+    users = [{**u, "member": u["username"] in members, "display": u.get("name") or u["username"]}
+             for u in rt.users.list()]
+    return render_template("admin/group.html", group=group, rows=permission_rows(snap, group),
+                           actions=actions(), users=users,
+                           sections=sorted({t.section for t in snap.live_tables() if t.section}))
 
 
 @bp.post("/groups/<int:group_id>")
@@ -181,29 +179,39 @@ def group_save(group_id):
     return _run(lambda: get_runtime().groups.update(admin, group_id, {
         "name": f.get("name", ""), "description": f.get("description", ""),
         "is_admin": f.get("is_admin") == "1", "sections": sections}),
-        url_for("admin.group_page", group_id=group_id), "Group saved.")
+        url_for("admin.group_page", group_id=group_id), _("Group saved."))
 
 
 @bp.post("/groups/<int:group_id>/delete")
 def group_delete(group_id):
     admin = _admin()
-    return _run(lambda: get_runtime().groups.delete(admin, group_id), url_for("admin.home"), "Group deleted.")
+    return _run(lambda: get_runtime().groups.delete(admin, group_id), url_for("admin.home"), _("Group deleted."))
+
+
+@bp.post("/groups/<int:group_id>/members")
+def group_members(group_id):
+    admin = _admin()
+    wanted = [u for u in request.form.getlist("members") if u]
+    return _run(lambda: get_runtime().groups.set_members(admin, group_id, wanted),
+                url_for("admin.group_page", group_id=group_id), _("Members saved."))
 
 
 @bp.post("/groups/<int:group_id>/permissions/<table>")
 def permission_save(group_id, table):
     admin = _admin()
     f = request.form
-    target = url_for("admin.group_page", group_id=group_id)
-    actions = [a for a in ACTIONS if f.get(f"action_{a}") == "1"]
-    if not actions:
-        return _run(lambda: _remove_if_present(admin, group_id, table), target, "Permission removed.")
-    rows = f.get("rows", "all")
-    spec = {"actions": actions, "rows": {"condition": f.get("condition", "")} if rows == "condition" else rows,
+    target = url_for("admin.group_page", group_id=group_id) + f"#perm-{table.strip('*') or 'all'}"
+    granted = [a for a in ACTIONS if f.get(f"action_{a}") == "1"]
+    if not granted:
+        return _run(lambda: _remove_if_present(admin, group_id, table), target, _("Permission removed."))
+    spec = {"actions": granted, "rows": rows_spec(f),
             "fields": {name[len("field_"):]: mode for name, mode in f.items()
                        if name.startswith("field_") and mode in ("hidden", "read_only")}}
+    if table == "*":
+        spec = {"actions": granted, "rows": spec["rows"] if isinstance(spec["rows"], str) else "all"}
+    label = table if table == "*" else get_runtime().schema.snapshot().table(table).label
     return _run(lambda: get_runtime().groups.set_permission(admin, group_id, table, spec), target,
-                "Permission saved.")
+                _("Permission on %(table)s saved.", table=label if table != "*" else _("every table")))
 
 
 def _remove_if_present(admin, group_id, table):
@@ -215,25 +223,38 @@ def _remove_if_present(admin, group_id, table):
 # --- reassign owner, security log -----------------------------------------------------
 @bp.post("/reassign-owner")
 def reassign_owner():
+    """Move records from one user to another: the owner in every table or one, or a user
+    field of one table (``what`` is ``table:field``, ``*:owner`` for every table)."""
     admin = _admin()
     f = request.form
-    table = f.get("table") or None
-    filters = [parse_filter(x) for x in f.get("filters", "").split() if x]
+    table, _sep, field = (f.get("what") or "*:owner").partition(":")
+    target = url_for("admin.home") + "#reassign"
 
     def move():
         result = get_runtime().records.reassign_owner(admin, f.get("from", ""), f.get("to", ""),
-                                                      tables=[table] if table else None, filters=filters)
-        flash(f"{result['total']} record(s) moved from {result['from']} to {result['to']}.", "success")
+                                                      tables=None if table == "*" else [table],
+                                                      field=field or None)
+        flash(_("%(num)s record(s) moved from %(from)s to %(to)s.", num=result["total"], **{
+            "from": result["from"], "to": result["to"]}), "success")
 
-    return _run(move, url_for("admin.home"), "Done.")
+    try:
+        move()
+    except CardfileError as exc:
+        if exc.code in ("ACCESS_DENIED", "AUTHENTICATION_FAILED"):
+            raise
+        flash(exc.message, "error")
+    return redirect(target)
 
 
 @bp.get("/security-log")
 def security_log():
     admin = _admin()
     event = request.args.get("event") or None
-    return render_template("admin/security_log.html", entries=get_runtime().security.list(admin, event=event, limit=200),
-                           event=event)
+    rt = get_runtime()
+    names = {u["id"]: u.get("name") or u["username"] for u in rt.users.list()}
+    entries = log_rows(rt.security.list(admin, event=event, limit=200), names)
+    return render_template("admin/security_log.html", entries=entries, event=event,
+                           events=sorted(((k, str(v)) for k, v in EVENTS.items()), key=lambda kv: kv[1]))
 
 
 # --- view as --------------------------------------------------------------------------
@@ -244,7 +265,7 @@ def view_as_start():
     kind = request.form.get("kind")
     target = request.form.get("id", "")
     if kind not in ("user", "group") or not target.isdigit():
-        flash("Choose a user or a group to view as.", "error")
+        flash(_("Choose a user or a group to view as."), "error")
         return redirect(url_for("admin.home"))
     if kind == "group":
         rt.groups.get(admin, int(target))  # 404 for an unknown group
