@@ -15,6 +15,7 @@ from cardfile.metamodel.records.query import ListQuery
 from cardfile.platform.app.factory import get_runtime
 
 from .cards import card_sections
+from .field_dialog import field_entries, formula_names, option_specs
 from .views import bp, layouts, views
 
 #: The types the field dialog offers, in the order a business owner thinks of them.
@@ -40,8 +41,8 @@ def type_label(ftype) -> str:
 def field_types(registry) -> list[dict]:
     known = {t.key: t for t in registry.all()}
     ordered = [known[k] for k in TYPE_ORDER if k in known] + [t for k, t in known.items() if k not in TYPE_ORDER]
-    return [{"key": t.key, "label": type_label(t), "options": sorted(t.options_schema()["properties"])}
-            for t in ordered]
+    return [{"key": t.key, "label": type_label(t), "options": sorted(t.options_schema()["properties"]),
+             "specs": option_specs(t)} for t in ordered]
 
 
 @bp.get("/design")
@@ -61,11 +62,13 @@ def design_table(table):
     described = rt.schema.get_table(g.user, table)
     snap = rt.schema.snapshot()
     tables = [{"api_name": t.api_name, "label": t.label} for t in snap.live_tables()]
-    fields = [f for f in described["fields"] if not f["trashed"]]
+    tdef = snap.table(described["api_name"])
+    fields = field_entries(rt, snap, tdef, [f for f in described["fields"] if not f["trashed"]])
     trashed = [f for f in described["fields"] if f["trashed"]]
     labels = {t.key: type_label(t) for t in rt.registry.all()}
     return render_template("design/table.html", table=described, fields=fields, trashed=trashed,
-                           types=field_types(rt.registry), type_labels=labels, tables=tables)
+                           types=field_types(rt.registry), type_labels=labels, tables=tables,
+                           names=formula_names(rt, snap, tdef))
 
 
 @bp.get("/design/t/<table>/layout")

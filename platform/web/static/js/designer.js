@@ -86,7 +86,6 @@ function setupHome() {
 }
 
 // --- fields ----------------------------------------------------------------------------------
-const OPTION_WIDGETS = ["required", "places", "currency", "target", "pattern", "choices", "fields", "expression", "visible_if", "help_text"];
 const LINE_TYPES = ["text", "integer", "decimal", "money", "percent", "date", "boolean", "choice", "formula"];
 
 function setupFields() {
@@ -101,12 +100,79 @@ function setupFields() {
   const lineRows = document.getElementById("line-rows");
   let editing = null;
 
+  // --- the type's options, drawn from its JSON Schema (config.types[].specs) ---------------
+  const typeOptions = document.getElementById("type-options");
+  let values = {};  // what the dialog holds for each generated option, kept across type changes
+  const optionInput = (name) => typeOptions.querySelector(`[data-option="${CSS.escape(name)}"]`);
+  const remember = () => {
+    for (const node of typeOptions.querySelectorAll("[data-option]")) {
+      values[node.dataset.option] = node.type === "checkbox" ? node.checked : node.value;
+    }
+  };
+  const valueControl = (spec, type, id) => {
+    if (type.key === "boolean") {
+      return el("select", { id, "data-option": spec.name }, el("option", { value: "", text: "—" }),
+        el("option", { value: "true", text: t("yes") }), el("option", { value: "false", text: t("no") }));
+    }
+    if (type.key === "choice" || type.key === "multi_choice") {
+      const choices = [...choiceRows.rows].map((row, i) => {
+        const text = row.querySelector(".choice-label").value.trim();
+        return { value: (editing?.options.choices || [])[i]?.value || text, label: text };
+      }).filter((c) => c.label);
+      return el("select", { id, "data-option": spec.name }, el("option", { value: "", text: "—" }),
+        choices.map((c) => el("option", { value: c.value, text: c.label })));
+    }
+    return el("input", { id, "data-option": spec.name, spellcheck: "false",
+      placeholder: { date: "2026-12-31", integer: "0", decimal: "0.00", percent: "0", money: "0.00" }[type.key] || "" });
+  };
+  const expressionExample = (name, key) => {
+    if (name === "visible_if") return '[Status] == "active"';
+    return { date: "[Date] + 14", datetime: "now()", money: "[Product].[Price]", decimal: "[Quantity] * 2",
+      integer: "count([Line items])", percent: "[Client].[Discount]", boolean: "[Total] > 1000", user: "me",
+      choice: '"new"' }[key] || "[Client].[Name]";
+  };
+  const drawOptions = (type) => {
+    typeOptions.replaceChildren();
+    for (const spec of type.specs) {
+      const id = `opt-${spec.name}`;
+      const help = spec.help ? el("p", { class: "help small muted", id: `${id}-help`, text: spec.help }) : null;
+      let control;
+      if (spec.kind === "bool") {
+        control = el("label", { class: "check" }, el("input", { type: "checkbox", id, "data-option": spec.name,
+          "aria-describedby": help ? `${id}-help` : null }), ` ${spec.label}`);
+        typeOptions.append(el("div", { class: "opt", "data-opt": spec.name }, control, help));
+        continue;
+      }
+      if (spec.kind === "value") control = valueControl(spec, type, id);
+      else if (spec.kind === "integer") control = el("input", { type: "number", id, "data-option": spec.name, step: "1",
+        min: spec.minimum ?? null, max: spec.maximum ?? null });
+      else control = el("input", { id, "data-option": spec.name, spellcheck: "false", maxlength: spec.maxLength ?? null,
+        placeholder: spec.kind === "date" ? "2026-12-31" : spec.name === "currency" ? "EUR" : spec.kind === "expression" ? expressionExample(spec.name, type.key) : spec.name === "places" ? "2" : null });
+      control.setAttribute("aria-describedby", [help ? `${id}-help` : "", spec.kind === "expression" ? `${id}-status` : ""].join(" ").trim() || null);
+      if (spec.kind === "expression") {
+        control.classList.add("expression-input");
+        control.addEventListener("input", () => { clearTimeout(control.timer); control.timer = setTimeout(() => checkExpression(control, `${id}-status`), 300); });
+        control.addEventListener("focus", () => { lastExpression = control; });
+      }
+      typeOptions.append(el("div", { class: "opt", "data-opt": spec.name }, el("label", { for: id, text: spec.label }), control,
+        spec.kind === "expression" ? el("p", { class: "small", id: `${id}-status`, "aria-live": "polite" }) : null, help));
+    }
+    for (const [name, value] of Object.entries(values)) {
+      const node = optionInput(name);
+      if (!node) continue;
+      if (node.type === "checkbox") node.checked = Boolean(value); else node.value = value ?? "";
+    }
+  };
+
   const adapt = () => {
     const type = config.types.find((x) => x.key === typeSelect.value);
-    for (const box of dialog.querySelectorAll(".opt")) {
+    remember();
+    for (const box of dialog.querySelectorAll(".opt[data-opt]")) {
+      if (typeOptions.contains(box)) continue;
       const name = box.dataset.opt;
       box.hidden = !(type.options.includes(name) || (name === "target" && type.key === "link"));
     }
+    drawOptions(type);
     // a type's options are fixed once the field exists, except through a retype
     dialog.querySelector('[data-opt="target"]').querySelector("select").disabled = Boolean(editing) && editing.type === "link";
     dialog.querySelector('[data-opt="fields"]').hidden = type.key !== "lines" || Boolean(editing);
@@ -133,16 +199,17 @@ function setupFields() {
     document.getElementById("field-dialog-title").textContent = field ? field.label : t("new_field");
     document.getElementById("field-label").value = field ? field.label : "";
     typeSelect.value = field ? field.type : "text";
-    document.getElementById("opt-required").checked = Boolean(o.required);
-    document.getElementById("opt-places").value = o.places ?? "";
-    document.getElementById("opt-currency").value = o.currency ?? "";
+    const shown = field?.shown || {};  // expressions with labels: [End date] - [Start date]
+    values = {};
+    for (const [name, value] of Object.entries(o)) {
+      if (value === null || value === undefined || typeof value === "object") continue;
+      values[name] = shown[name] ?? (typeof value === "boolean" && !["required", "unique", "indexed"].includes(name) ? String(value) : value);
+    }
     document.getElementById("opt-target").value = o.target ?? config.tables[0]?.api_name ?? "";
-    document.getElementById("opt-pattern").value = o.pattern ?? "";
-    document.getElementById("opt-expression").value = o.expression ?? "";
-    document.getElementById("opt-visible").value = o.visible_if ?? "";
-    document.getElementById("opt-help").value = o.help_text ?? "";
+    document.getElementById("opt-expression").value = shown.expression ?? o.expression ?? "";
     choiceRows.replaceChildren(...(o.choices || []).map(choiceRow));
     lineRows.replaceChildren();
+    typeOptions.replaceChildren();
     error.hidden = true; report.hidden = true; force.hidden = true;
     adapt();
     checkFormula();
@@ -154,15 +221,27 @@ function setupFields() {
     const type = typeSelect.value;
     const allowed = config.types.find((x) => x.key === type).options;
     const options = {};
-    const put = (name, value) => { if (allowed.includes(name) && value !== "" && value !== null) options[name] = value; };
-    put("required", document.getElementById("opt-required").checked || (editing && editing.options.required ? false : ""));
-    const places = document.getElementById("opt-places").value;
-    put("places", places === "" ? "" : Number(places));
-    put("currency", document.getElementById("opt-currency").value.trim().toUpperCase());
-    put("pattern", document.getElementById("opt-pattern").value.trim());
+    const had = (name) => editing && editing.type === type && editing.options[name] !== undefined && editing.options[name] !== null;
+    const put = (name, value) => {
+      if (!allowed.includes(name)) return;
+      if (value !== "" && value !== null && value !== false) options[name] = value;
+      else if (had(name)) options[name] = null;  // emptied: the option is removed
+    };
+    const spec = config.types.find((x) => x.key === type);
+    for (const option of spec.specs) {
+      const node = optionInput(option.name);
+      if (!node) continue;
+      if (option.kind === "bool") { put(option.name, node.checked); continue; }
+      let value = node.value.trim();
+      if (value === "") { put(option.name, ""); continue; }
+      if (option.kind === "integer") value = Number(value);
+      else if (option.name === "currency") value = value.toUpperCase();
+      else if (option.kind === "value" && type === "boolean") value = value === "true";
+      else if (option.kind === "value" && type === "integer" && /^-?\d+$/.test(value)) value = Number(value);
+      else if (option.kind === "number") value = Number(value.replace(",", "."));
+      put(option.name, value);
+    }
     put("expression", document.getElementById("opt-expression").value.trim());
-    put("visible_if", document.getElementById("opt-visible").value.trim());
-    put("help_text", document.getElementById("opt-help").value.trim());
     if (type === "link" && !editing) options.target = document.getElementById("opt-target").value;
     if (allowed.includes("choices")) {
       options.choices = [...choiceRows.rows].map((row, i) => {
@@ -229,12 +308,34 @@ function setupFields() {
   const status = document.getElementById("formula-status");
   let timer = null;
   let controller = null;
+  let lastExpression = null;
   function paint(text, position) {
     if (!position) { mirror.replaceChildren(text); return; }
     const start = Math.max(0, Math.min(text.length, position.start ?? 0));
     const end = Math.max(start + 1, Math.min(text.length, position.end ?? start + 1));
     mirror.replaceChildren(text.slice(0, start), el("mark", { class: "formula-error", text: text.slice(start, end) || " " }), text.slice(end));
   }
+  async function checkExpression(input, statusId) {
+    const box = document.getElementById(statusId);
+    const text = input.value;
+    if (!text.trim()) { box.textContent = ""; input.removeAttribute("aria-invalid"); return; }
+    try {
+      const result = await api("POST", apiUrl(`/tables/${config.table}/formula/check`), { expression: text, field: editing ? editing.api_name : null });
+      if (result.ok) {
+        box.textContent = result.expression && result.expression !== text.trim() ? `${t("formula_ok")} ${t("stored_as")} ${result.expression}` : t("formula_ok");
+        box.className = "small ok";
+        input.removeAttribute("aria-invalid");
+      } else {
+        const first = result.errors[0];
+        box.textContent = `${result.errors.map((e) => e.message).join(" · ")}${first.position ? ` (${t("column_n", { n: first.position.column })})` : ""}`;
+        box.className = "small field-error";
+        input.setAttribute("aria-invalid", "true");
+      }
+    } catch (err) {
+      box.textContent = err.message; box.className = "small field-error";
+    }
+  }
+
   async function checkFormula() {
     const text = expression.value;
     paint(text, null);
@@ -248,6 +349,7 @@ function setupFields() {
         { expression: text, field: editing ? editing.api_name : null }, { signal: controller.signal });
       if (result.ok) {
         status.textContent = `${t("formula_ok")} ${result.type?.kind ?? ""}`;
+        if (result.expression && result.expression !== text.trim()) status.textContent += ` · ${t("stored_as")} ${result.expression}`;
         status.className = "small ok";
       } else {
         const first = result.errors[0];
@@ -260,6 +362,35 @@ function setupFields() {
     }
   }
   expression.addEventListener("input", () => { paint(expression.value, null); clearTimeout(timer); timer = setTimeout(checkFormula, 250); });
+  expression.addEventListener("focus", () => { lastExpression = expression; });
+
+  // the fields a formula can use: click inserts [Label] where the cursor was
+  const namesBox = document.getElementById("formula-names");
+  const namesFilter = document.getElementById("formula-names-filter");
+  const drawNames = () => {
+    const wanted = namesFilter.value.trim().toLowerCase();
+    namesBox.replaceChildren(...(config.names || []).map((group) => {
+      const items = group.items.filter((i) => !wanted || i.label.toLowerCase().includes(wanted) || i.name.toLowerCase().includes(wanted));
+      if (!items.length) return null;
+      return el("div", { class: "name-group" }, el("p", { class: "small name-group-title" }, el("strong", { text: group.title }), group.hint ? ` — ${group.hint}` : ""),
+        el("ul", { class: "name-list" }, items.map((i) => el("li", {}, el("button", { type: "button", class: "insert-name", "data-insert": i.insert,
+          title: t("insert_name", { name: i.insert }) }, el("span", { class: "name-label", text: i.label }), " ", el("code", { class: "name-api", text: i.name }))))));
+    }).filter(Boolean));
+  };
+  namesFilter.addEventListener("input", drawNames);
+  namesBox.addEventListener("mousedown", (event) => { if (event.target.closest(".insert-name")) event.preventDefault(); });
+  namesBox.addEventListener("click", (event) => {
+    const button = event.target.closest(".insert-name");
+    if (!button) return;
+    const target = lastExpression && !lastExpression.closest("[hidden]") ? lastExpression : expression;
+    const start = target.selectionStart ?? target.value.length;
+    const end = target.selectionEnd ?? start;
+    target.value = target.value.slice(0, start) + button.dataset.insert + target.value.slice(end);
+    target.focus();
+    target.setSelectionRange(start + button.dataset.insert.length, start + button.dataset.insert.length);
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  drawNames();
   expression.addEventListener("scroll", () => { mirror.scrollTop = expression.scrollTop; });
 
   const rows = document.getElementById("field-rows");
