@@ -539,6 +539,7 @@ def _table(headers: list[str], rows: list[list]) -> None:
 
 
 from cardfile.platform import cli_reports  # noqa: E402,F401 - export and import commands
+from cardfile.platform import cli_jobs  # noqa: E402,F401 - scheduler, jobs, backup, restore
 from cardfile.platform import cli_documents  # noqa: E402,F401 - the print command
 
 if __name__ == "__main__":  # pragma: no cover - `python -m cardfile.platform.cli`
