@@ -11,6 +11,12 @@
       4. ``Pivot.to_json()`` for the API and the designer, ``Pivot.frame()`` (a DataFrame
          with row and column MultiIndexes) for exports
 
+Money is summed per currency: a sum, average, minimum or maximum of a money field becomes
+one value per currency found in the filtered rows ("Sum of Amount (EUR)", "… (USD)"), each
+rolled up on its own, so no total ever adds euros to dollars. With a single currency the
+value keeps its label and carries that currency (``values[i]["currency"]``, which exports
+use as the number format). ``values[i]["source"]`` is the index of the definition's value.
+
 Rows never reach Python: only the groups do. Keys stay raw (ids, choice values, period
 keys) so a cell can be drilled into (:func:`drill_filters`); labels are what people see.
 """
@@ -25,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from cardfile.formula.rounding import quantize
-from cardfile.metamodel.records.aggregate import AggregateSpec, Measure
+from cardfile.metamodel.records.aggregate import AggregateSpec, Group, Measure
 
 from .definition import groups, list_query, validate_definition
 
@@ -34,11 +40,17 @@ TOTAL_LABEL = "Total"
 ROLLUP = {"sum": "sum", "count": "sum", "min": "min", "max": "max"}
 
 
+MONEY_AGGS = ("sum", "avg", "min", "max")
+
+
 @dataclass
 class _Value:
     spec: dict
     measures: list[int]  # indices into the SQL measures
     kind: str            # sum/count/min/max: roll up; avg: sum ÷ count; count_distinct: re-query
+    source: int = 0      # the definition's value it comes from
+    currency: str | None = None   # money: the one currency this value adds up
+    several: bool = False         # the definition's value was split by currency
 
 
 class Pivot:
@@ -91,6 +103,14 @@ def run_pivot(records, actor, table: str, definition: dict) -> Pivot:
     query = list_query(doc, records.registry, actor)
     spec = AggregateSpec(groups=rows_g + cols_g, measures=measures, query=query)
     result = records.aggregate(actor, table, spec)
+    found = _currencies(records, actor, table, query, values, result.measures)
+    if any(len(codes) > 1 for codes in found.values()):   # one value per currency
+        measures, values = _plan_values(doc["values"], found)
+        spec = AggregateSpec(groups=rows_g + cols_g, measures=measures, query=query)
+        result = records.aggregate(actor, table, spec)
+    else:
+        for v in values:
+            v.currency = (found.get(v.source) or [None])[0]
     nr, nc = len(rows_g), len(cols_g)
     dims = [f"g{i}" for i in range(nr + nc)]
     base = pd.DataFrame(result.rows, columns=dims + [f"m{i}" for i in range(len(measures))], dtype=object)
@@ -98,7 +118,7 @@ def run_pivot(records, actor, table: str, definition: dict) -> Pivot:
     labels = result.labels
     group_info = result.groups
     value_info = [_value_info(v, result.measures) for v in values]
-    row_keys = _sorted_rows(levels, doc, dims[:nr], group_info[:nr], labels[:nr])
+    row_keys = _sorted_rows(levels, _sort_by_source(doc, values), dims[:nr], group_info[:nr], labels[:nr])
     col_keys = _sorted_keys(levels.level(dims[nr:]), dims[nr:], group_info[nr:], labels[nr:])
     columns = _columns(col_keys, labels[nr:], group_info[nr:], len(values), doc["totals"] and nc > 0)
     layout = _Layout(levels, dims[:nr], dims[nr:], columns, len(values))
@@ -119,7 +139,10 @@ def run_pivot(records, actor, table: str, definition: dict) -> Pivot:
     return Pivot(table, doc, fields[:nr], fields[nr:], value_info, out_rows, columns)
 
 
-def _plan_values(specs: list[dict]) -> tuple[list[Measure], list[_Value]]:
+def _plan_values(specs: list[dict], currencies: dict[int, list[str]] | None = None
+                 ) -> tuple[list[Measure], list[_Value]]:
+    """The SQL measures and the report's values; ``currencies`` splits a money value into
+    one per currency (definition index -> codes)."""
     measures: list[Measure] = []
     values = []
 
@@ -127,16 +150,49 @@ def _plan_values(specs: list[dict]) -> tuple[list[Measure], list[_Value]]:
         measures.append(m)
         return len(measures) - 1
 
-    for spec in specs:
+    for index, spec in enumerate(specs):
         field = None if spec.get("field") in (None, "*") else spec["field"]
         agg, weight = spec["agg"], spec.get("weight")
-        if agg == "avg":
-            total = add(Measure(field, "sum", weight))
-            count = add(Measure(weight, "sum") if weight else Measure(field, "count"))
-            values.append(_Value(spec, [total, count], "avg"))
-        else:
-            values.append(_Value(spec, [add(Measure(field, agg, weight if agg == "sum" else None))], agg))
+        codes = (currencies or {}).get(index) or [None]
+        for code in codes:
+            money = {"currency": code, "currency_field": field} if code else {}
+            if agg == "avg":
+                total = add(Measure(field, "sum", weight, **money))
+                count = add(Measure(weight, "sum", **money) if weight else Measure(field, "count", **money))
+                value = _Value(spec, [total, count], "avg")
+            else:
+                value = _Value(spec, [add(Measure(field, agg, weight if agg == "sum" else None, **money))], agg)
+            value.source, value.currency, value.several = index, code, len(codes) > 1
+            values.append(value)
     return measures, values
+
+
+def _currencies(records, actor, table: str, query, values: list[_Value], measures: list[dict]
+                ) -> dict[int, list[str]]:
+    """For each money value (sum, average, min, max), the currencies in the filtered rows."""
+    found: dict[int, list[str]] = {}
+    by_path: dict[str, list[str]] = {}
+    for v in values:
+        info = measures[v.measures[0]]
+        if v.kind not in MONEY_AGGS or info.get("type") != "money" or info.get("field") in (None, "*"):
+            continue
+        path = info["field"]
+        if path not in by_path:
+            spec = AggregateSpec(groups=[Group(path, currency=True)], measures=[Measure()], query=query)
+            rows = records.aggregate(actor, table, spec).rows
+            by_path[path] = sorted(row[0] for row in rows if row[0] is not None)
+        found[v.source] = by_path[path] or [info.get("currency")]
+    return found
+
+
+def _sort_by_source(doc: dict, values: list[_Value]) -> dict:
+    """A sort by the definition's value ``i`` sorts by the first value made from it."""
+    sort = doc.get("sort") or {}
+    if sort.get("by") != "value":
+        return doc
+    wanted = int(sort.get("value", 0))
+    index = next((n for n, v in enumerate(values) if v.source == wanted), wanted)
+    return {**doc, "sort": {**sort, "value": index}}
 
 
 def _value_info(v: _Value, measures: list[dict]) -> dict:
@@ -147,6 +203,11 @@ def _value_info(v: _Value, measures: list[dict]) -> dict:
     default = {"sum": "Sum", "count": "Count", "avg": "Average", "min": "Min", "max": "Max",
                "count_distinct": "Distinct"}[v.kind]
     info["label"] = v.spec.get("label") or (f"{default} of {info['label']}" if info["field"] != "*" else "Records")
+    info["source"] = v.source
+    if v.currency:
+        info["currency"] = v.currency
+        if v.several:
+            info["label"] = f"{info['label']} ({v.currency})"
     if v.spec.get("format"):
         info["format"] = v.spec["format"]
     return info

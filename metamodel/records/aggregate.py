@@ -12,6 +12,13 @@ grouped, measured or filtered on, and the access row clause limits the rows coun
 Date parts (day, week, month, quarter, year) are computed in SQL as sortable text keys:
 ``2025-03-17`` (day; for a week, its Monday), ``2025-03``, ``2025-Q1``, ``2025``.
 Date-times are grouped by their UTC date.
+
+**Money is never added across currencies.** ``Group(path, currency=True)`` groups by the
+currency of a money field; ``Measure(..., currency="EUR")`` aggregates only the values in
+that currency (``currency_field`` names the money field whose currency decides, for a count
+or a weight). A sum, average, minimum or maximum of money asked without a currency is
+empty for a group that holds several currencies, never 10 EUR + 20 USD = 30 EUR: the pivot
+asks for one value per currency (:mod:`cardfile.reports.pivot`).
 """
 
 from __future__ import annotations
@@ -20,12 +27,13 @@ import dataclasses
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, distinct, func, literal_column, select, type_coerce
+from sqlalchemy import Integer, and_, case, cast, distinct, func, literal, literal_column, select, type_coerce
 from sqlalchemy.sql import ColumnElement
 
 from ..catalog import Snapshot
 from ..errors import BadQuery, FieldNotFound
 from ..model import FieldDef, TableDef
+from ..storage import names
 from ..storage.platform_tables import cf_users
 from ..storage.sqltypes import ExactDecimal
 from .output import RecordReader
@@ -44,6 +52,7 @@ PARENT = "parent"
 class Group:
     path: str
     date_part: str | None = None
+    currency: bool = False  # group by the currency of the money field at ``path``
 
 
 @dataclass
@@ -51,6 +60,8 @@ class Measure:
     field: str | None = None  # None (or "*") counts rows
     agg: str = "count"
     weight: str | None = None  # sum/avg of field × weight (e.g. price × quantity)
+    currency: str | None = None        # only the values in this currency (money)
+    currency_field: str | None = None  # the money field whose currency decides (default: field)
 
 
 @dataclass
@@ -159,6 +170,16 @@ def date_key(dialect: str, column, part: str) -> ColumnElement:
     return func.to_char(column, literal_column(f"'{patterns[part]}'"))
 
 
+def currency_column(joins: _Joins, path: str) -> ColumnElement:
+    """The currency of each value of the money field at ``path`` (NULL where it is empty)."""
+    r = joins.resolve(path)
+    if r.field.type != "money":
+        raise BadQuery(f"{r.label!r} is not money, so it has no currency.", {"field": path})
+    amount = joins.column(r.sql, r.field)
+    stored = r.sql.c[names.column_name(r.field.id, "cur")]
+    return case((amount.is_(None), None), else_=func.coalesce(stored, literal(r.field.opt("currency", "EUR"))))
+
+
 def measure_column(joins: _Joins, m: Measure) -> tuple[ColumnElement, dict]:
     agg = m.agg
     if agg not in AGGREGATES:
@@ -172,6 +193,21 @@ def measure_column(joins: _Joins, m: Measure) -> tuple[ColumnElement, dict]:
     info = {"field": m.field, "agg": agg, "label": r.label, "type": r.field.type}
     if r.field.type == "money":
         info["currency"] = r.field.opt("currency", "EUR")
+    mixed = None
+    if m.currency is not None:   # only the values in one currency
+        in_currency = currency_column(joins, m.currency_field or m.field) == literal(m.currency)
+        col = type_coerce(case((in_currency, col)), col.type)
+        info["currency"] = m.currency
+    elif r.field.type == "money" and agg in ("sum", "avg", "min", "max"):
+        mixed = func.count(distinct(currency_column(joins, m.field))) > 1
+    column, info = _measure(joins, m, r, col, info)
+    if mixed is not None:    # never a total over several currencies
+        column = type_coerce(case((mixed, None), else_=column), column.type)
+    return column, info
+
+
+def _measure(joins: _Joins, m: Measure, r: _Resolved, col, info: dict) -> tuple[ColumnElement, dict]:
+    agg = m.agg
     if agg == "count":
         return func.count(col), {**info, "type": "integer"}
     if agg == "count_distinct":
@@ -210,6 +246,9 @@ def group_column(joins: _Joins, dialect: str, g: Group) -> tuple[ColumnElement, 
     r = joins.resolve(g.path)
     col = joins.column(r.sql, r.field)
     info = {"path": g.path, "label": r.label, "type": r.field.type, "date_part": g.date_part}
+    if g.currency:
+        return currency_column(joins, g.path), {**info, "label": f"{r.label} (currency)",
+                                                "type": "currency"}, r
     if g.date_part:
         if r.field.type not in ("date", "datetime"):
             raise BadQuery(f"Date grouping needs a date field; {r.label!r} is {r.field.type}.", {"path": g.path})
