@@ -4,8 +4,8 @@ The card calls it (debounced) while the user types. It runs the save's own steps
 unsaved values, in a read-only transaction: the access checks (the right to create or
 update, the record in reach, the fields the user may set), parsing and validation by the
 field types (required, bounds, patterns), links and unique values checked against the
-database, defaults (``default`` and ``default_formula``) for what a new record or a new line
-leaves out, then formula fields, "show only when" and the table's rules over the draft
+database, values copied from a picked record (a link's ``fill``), defaults (``default`` and
+``default_formula``) for what a new record or a new line leaves out, then formula fields, "show only when" and the table's rules over the draft
 (:mod:`cardfile.metamodel.formulas.preview`). Counters are not allocated (they are given
 when the record is saved) and files are not attached.
 
@@ -27,6 +27,7 @@ from ..formulas.context import Loader
 from ..formulas.preview import Draft, compute_draft, fill_draft_defaults
 from ..formulas.propagate import Clock
 from ..model import TableDef
+from .fill import fill_from_links
 from .output import RecordReader
 from .validate import parse_input
 
@@ -81,6 +82,8 @@ class _Work:
                                      current=None if new else current)
         lines_in = {k: values.pop(k) for k in [k for k in values if table.field(k).type == "lines"]}
         static = {k for k in values if new and k not in data}  # a field's plain default
+        static |= set(fill_from_links(self.conn, self.snap, self.registry, self.view, table, data, values, errors,
+                                      None if new else current))  # copied from the record a link picks
         self._check_refs(table, values, errors, row, current)
         merged = {**current, **values}
         system = self._system(row)
@@ -117,13 +120,15 @@ class _Work:
             current = reader.values(child, existing) if existing is not None else {}
             values, problems = parse_input(self.registry, child, line, partial=existing is not None,
                                            current=current if existing is not None else None)
+            copied = fill_from_links(self.conn, self.snap, self.registry, self.view, child, line, values, problems,
+                                     current if existing is not None else None)
             self._check_refs(child, values, problems, existing, current)
             merged = {**current, **values}
             if line.get("id") is not None and existing is None:
                 problems.setdefault("id", []).append(f"line #{line.get('id')} does not belong to this record")
             line_draft = Draft(self.loader, child, merged, row=dict(existing) if existing is not None else None,
                                parent=draft, system=draft.system)
-            filled = {k for k in values if existing is None and k not in line}
+            filled = {k for k in values if existing is None and k not in line} | set(copied)
             if existing is None:
                 filled |= fill_draft_defaults(self.fs, line_draft, line, self.service.computed, self.actor,
                                               self.clock, problems)

@@ -109,3 +109,18 @@ def test_the_preview_needs_the_right_to_save_and_shows_only_readable_fields(book
     answer = runtime.records.preview(clerk, "clients", {"name": "x", "discount": "5"})
     assert "discount" not in answer["values"] and answer["values"]["name"] == "x"
     assert answer["errors"] == {}  # a hidden field is not named, not even to refuse it
+
+
+def test_a_picked_record_fills_its_fields_as_a_save_would(books):
+    rt, admin = books.rt, books.admin
+    rt.schema.create_table(admin, {"label": "Products", "api_name": "products", "fields": [
+        {"label": "Name", "api_name": "name", "type": "text"},
+        {"label": "Price", "api_name": "price", "type": "decimal", "options": {"places": 2}}]})
+    books.field("invoices_lines", {"label": "Product", "api_name": "product", "type": "link",
+                                   "options": {"target": "products", "fill": {"price": "price", "item": "name"}}})
+    bolt = books.add("products", name="Bolt", price="2.50")
+    answer = rt.records.preview(admin, "invoices", {"lines": [{"product": bolt["id"], "qty": 4}]})
+    line = answer["values"]["lines"][0]
+    assert line["price"] == "2.50" and line["item"] == "Bolt" and line["amount"] == "10.00"
+    assert {"price", "item"} <= set(line["_defaults"])
+    assert answer["values"]["total"] == "10.00"
