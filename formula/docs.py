@@ -82,7 +82,17 @@ with its decimal places where they follow from the formula (`round(x, 2)` has 2)
 Money: money ± money of the same currency, money × number and money ÷ number give
 money; money ÷ money gives a number; a plain number added to money counts in the
 money's currency. Mixing two currencies is an error unless one side is converted
-with `convert()`.
+with `convert()`. Each money value keeps its own currency: a money field whose currency
+is EUR may hold an amount in USD, and then `amount * 2` is in USD and
+`amount + money(1, "EUR")` is an error for that record — the same answer whether the
+database or Python computes it (a filter leaves such a record out). `==` between two
+currencies is False and `!=` True; `<`, `>`, `sum()`, `avg()`, `min()` and `max()` over two
+currencies are errors. A change to a record that would make a formula meet two currencies
+through a link or an aggregate (a USD payment on an invoice in EUR) is refused when saved.
+To total per currency, filter: `sum(invoices.balance, where=currency(invoices.balance) == "EUR")`.
+
+Rounding is half away from zero everywhere — `round()`, `format()`, stored decimals,
+reports and documents: `round(1.005, 2)` is 1.01 and `round(-2.5)` is −3.
 
 ## Empty values
 

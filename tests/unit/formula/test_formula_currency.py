@@ -275,6 +275,8 @@ def test_aggregates_over_two_currencies(db):
     results = agree(db, "sum(deals.amount)", table="accounts")
     assert isinstance(results[1], CurrencyMismatch)      # 20 EUR and -3 USD
     assert results[2] == m("20.00", "USD")
+    results = agree(db, 'sum(deals.amount, where=currency(deals.amount) == "EUR")', table="accounts")
+    assert results[1] == m("20.00", "EUR") and results[2] == m("0", "EUR")
 
 
 def test_compile_time_mismatch_is_still_a_type_error(db):
