@@ -28,6 +28,7 @@ from .fieldtypes.conversions import check_supported, plan_conversion
 from .fieldtypes.registry import FieldTypeRegistry
 from .model import FieldDef, TableDef
 from .naming import check_api_name, clean_label, make_api_name
+from .i18n import TABLE_TRANSLATIONS_SCHEMA, without_label_translations
 from .records.audit import record_losses
 from .records.fill import check_fill_option
 from .formulas import Computed
@@ -112,6 +113,11 @@ class SchemaService:
             if "options" in values:
                 values["options"] = resolve_options(snap, self.registry, table, values["options"])
                 self.computed.check_table_options(snap, table, values["options"])
+                _check_table_translations(values["options"])
+            if "translations" not in (changes.get("options") or {}):  # words changed by hand
+                changed = {k for k in ("label", "section") if k in values and values[k] != getattr(table, k)}
+                if changed:
+                    values["options"] = without_label_translations(values.get("options", table.options), changed)
             if values:
                 conn.execute(update(cf_tables).where(cf_tables.c.id == table.id).values(**values))
             if "display_field" in changes:
@@ -215,6 +221,8 @@ class SchemaService:
                 result["conversion"] = self._convert(conn, snap, table, old, new, force, dry_run, actor)
             if dry_run:
                 return result  # nothing was written
+            if "translations" not in (changes.get("options") or {}):  # words changed by hand
+                new.options = without_label_translations(new.options, _changed_words(old, new))
             if new.api_name != old.api_name:  # formulas that use the old name get the new one
                 new.options = self._rename_in_expressions(conn, snap, table, old, new)
             conn.execute(update(cf_fields).where(cf_fields.c.id == old.id).values(
@@ -565,6 +573,26 @@ def field_in_use(snap: Snapshot, table: TableDef, field: FieldDef, places: list[
     return FieldInUse(f"{field.label!r} cannot be moved to the trash: it is used by {shown}. "
                       "Change or remove those formulas first.",
                       {"table": table.api_name, "field": field.api_name, "used_by": used_by})
+
+
+def _changed_words(old: FieldDef, new: FieldDef) -> set[str]:
+    """What of a field's own words a change gives anew: label, help text, choice labels."""
+    changed = {k for k in ("label",) if getattr(old, k) != getattr(new, k)}
+    if old.options.get("help_text") != new.options.get("help_text"):
+        changed.add("help_text")
+    before = {c.get("value"): c.get("label") for c in old.options.get("choices") or [] if isinstance(c, dict)}
+    changed |= {f"choice:{c.get('value')}" for c in new.options.get("choices") or []
+                if isinstance(c, dict) and before.get(c.get("value")) != c.get("label")}
+    return changed
+
+
+def _check_table_translations(options) -> None:
+    if isinstance(options, dict) and "translations" in options:
+        try:
+            jsonschema.validate(options["translations"], TABLE_TRANSLATIONS_SCHEMA)
+        except jsonschema.ValidationError as exc:
+            raise InvalidDefinition(f"Table option 'translations' is not valid: {exc.message}",
+                                    {"path": "/".join(map(str, exc.absolute_path))}) from None
 
 
 def _require_dict(value, what: str) -> dict:

@@ -139,7 +139,10 @@ class ReportService:
                 select(cf_reports).where(cf_reports.c.package == package)).mappings()}
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         for item in reports:
-            data = {"name": item["name"], "table": item["table"], "definition": item["definition"],
+            definition = item["definition"]
+            if item.get("translations"):  # names in other languages travel with the definition
+                definition = {**definition, "translations": item["translations"]}
+            data = {"name": item["name"], "table": item["table"], "definition": definition,
                     "description": item.get("description"), "shared": item.get("shared", True)}
             row = existing.get(item["name"])
             if row is None:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Column, Table, and_, or_
 from sqlalchemy.sql import ColumnElement
 
+from ..i18n import FIELD_TRANSLATIONS_SCHEMA
 from ..model import FieldDef
 from ..storage import names
 
@@ -36,6 +37,8 @@ COMMON_OPTIONS_SCHEMA: dict = {
     # expressions (checked by the platform when the field is defined)
     "default_formula": {"type": "string", "maxLength": 10000},
     "visible_if": {"type": "string", "maxLength": 10000},
+    # the label, help text and choice labels in other languages (metamodel/i18n.py)
+    "translations": FIELD_TRANSLATIONS_SCHEMA,
 }
 
 EMPTY_OPERATORS = ("is_empty", "is_not_empty")

@@ -9,6 +9,7 @@ Layout::
       demo.yaml           optional demo data description
       groups.yaml         optional groups (roles) with their permissions per table
       reports.yaml        optional saved pivot reports (shared by default)
+      translations/       optional labels in other languages: <language>.yaml (translations.py)
       templates/          optional print templates: <name>.yaml (settings) next to its
                           body (<name>.html) or Word file (<name>.docx)
 
@@ -261,6 +262,9 @@ def load_package(path: str | Path) -> Package:
             pkg.demo = read_document(root / name, name)
             pkg.demo_file = name
             break
+    from .translations import load_translations  # it reads files the way this module does
+
+    raise_problems(load_translations(pkg), f"Package {pkg.name!r}")
     return pkg
 
 

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
 
 
 def render_error_page(status: int, code: str, message: str):
+    from .messages import translate
     from .views import render_error
 
-    return render_error(status, code, message)
+    return render_error(status, code, translate(code, message)[0])

@@ -25,6 +25,7 @@ from cardfile.platform.app.factory import get_runtime
 from .filters import user_choices
 from .formatting import format_timestamp, format_value
 from .history import history_rows
+from .i18n import local
 from .inputs import LOCALE_TYPES, date_placeholder, edit_text, locale
 from .views import bp, layouts
 
@@ -169,7 +170,7 @@ def related_lists(rt, snap, table, record_id, view) -> list[dict]:
 def _render(table_name: str, record: dict | None):
     rt = get_runtime()
     view = rt.access.view(g.user)
-    snap = view.snapshot()  # hidden fields, and the fields of unreadable tables, are not there
+    snap = local(view.snapshot())  # no hidden fields nor unreadable tables; labels in the user's language
     table = snap.table(table_name)
     can = rt.access.actions(g.user, table.api_name, record["id"] if record else None)
     if record is None and "create" not in can:

@@ -22,6 +22,7 @@ from cardfile.platform.app.factory import get_runtime
 
 from .formatting import format_value
 from .inputs import InputError, edit_text, locale, read_value, read_values
+from .messages import translate
 from .views import bp
 
 
@@ -30,7 +31,7 @@ def _answer(action):
     try:
         result, status = action()
     except CardfileError as exc:
-        response = jsonify(envelope(exc.code, exc.message, exc.details))
+        response = jsonify(envelope(exc.code, *translate(exc.code, exc.message, exc.details)))
         response.status_code = status_for(exc.code)
         return response
     response = jsonify(result)

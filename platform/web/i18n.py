@@ -54,3 +54,33 @@ def init_babel(app: Flask, data_dir: Path) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled.resolve())
     Babel(app, locale_selector=select_locale)
+
+
+# --- the words of the configuration (tables, fields, choices, reports) --------------------
+def language() -> str:
+    """The language of the current page ("ru", "en")."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def local(snap):
+    """``snap`` with the labels of tables, fields and choices in the page's language
+    (their translations, see ``cardfile.metamodel.i18n``)."""
+    from cardfile.metamodel.i18n import localize
+
+    return localize(snap, language())
+
+
+def local_section(snap, name: str | None) -> str | None:
+    from cardfile.metamodel.i18n import section_names
+
+    return section_names(snap, language()).get(name, name) if name else name
+
+
+def local_report(report: dict) -> dict:
+    """A saved report's name and description in the page's language, where translated."""
+    own = ((report.get("definition") or {}).get("translations") or {}).get(language()) or {}
+    return {**report, "name": own.get("name") or report.get("name"),
+            "description": own.get("description") or report.get("description")}

@@ -19,6 +19,7 @@ from cardfile.platform.app.factory import get_runtime
 
 from .filters import chip_text, read_filters, user_choices
 from .formatting import format_value
+from .i18n import local
 from .inputs import date_placeholder, locale
 from .live import edit_value, grid_columns
 from .views import bp, page_number, views
@@ -110,7 +111,7 @@ def list_query(rt, snap, tdef, state, page: int = 1, per_page: int = PER_PAGE) -
 @bp.get("/t/<table>")
 def table_list(table):
     rt = get_runtime()
-    snap = rt.access.view(g.user).snapshot()  # hidden fields are no column, filter or choice here
+    snap = local(rt.access.view(g.user).snapshot())  # hidden fields are no column, filter or choice here
     tdef = snap.table(table)
     state = _state(tdef, rt.registry)
     page = page_number(request.args.get("page"))
@@ -174,7 +175,7 @@ def export_url(table, state, fmt: str) -> str:
 @bp.get("/t/<table>/trash")
 def table_trash(table):
     rt = get_runtime()
-    tdef = rt.access.view(g.user).snapshot().table(table)
+    tdef = local(rt.access.view(g.user).snapshot()).table(table)
     page = page_number(request.args.get("page"))
     result = rt.records.list(g.user, tdef.api_name, ListQuery(trashed=True, page=page, per_page=PER_PAGE,
                                                               sort=["-deleted_at"]))

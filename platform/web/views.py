@@ -23,7 +23,7 @@ from cardfile.platform.app.sessions import end_session, session_actor, start_ses
 from cardfile.reports.service import ReportService
 
 from .forms import LanguageForm, LoginForm, LogoutForm, PasswordForm
-from .i18n import LANGUAGES, SESSION_KEY
+from .i18n import LANGUAGES, SESSION_KEY, local, local_report, local_section
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -79,7 +79,7 @@ def report_links(user) -> list[dict]:
     """The saved reports ``user`` may open (own and shared, on readable tables), by name."""
     if "nav_reports" not in g:
         reports = ReportService(get_runtime()).list(user)
-        g.nav_reports = [{"id": r["id"], "name": r["name"]} for r in reports[:NAV_REPORTS]]
+        g.nav_reports = [{"id": r["id"], "name": local_report(r)["name"]} for r in reports[:NAV_REPORTS]]
     return g.nav_reports
 
 
@@ -88,14 +88,14 @@ def navigation(user) -> list[dict]:
     if "nav_sections" in g:
         return g.nav_sections
     rt = get_runtime()
-    snap = rt.schema.snapshot()
+    snap = local(rt.schema.snapshot())  # labels and sections in the user's language
     readable = {t["api_name"] for t in rt.schema.list_tables(user)}
     sections = []
     for s in layouts().list_sections(user):
         if s["hidden"] and not user.is_admin:
             continue
         tables = [snap.table(name) for name in s["tables"] if name in readable]
-        sections.append({"name": s["name"] or _("Other tables"), "hidden": s["hidden"],
+        sections.append({"name": local_section(snap, s["name"]) or _("Other tables"), "hidden": s["hidden"],
                          "tables": [{"api_name": t.api_name, "label": t.label} for t in tables]})
     g.nav_sections = [s for s in sections if s["tables"]]
     return g.nav_sections

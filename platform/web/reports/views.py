@@ -10,6 +10,7 @@ from cardfile.platform.app.sessions import session_actor
 from cardfile.reports.exports import FORMATS
 from cardfile.reports.service import ReportService
 
+from ..i18n import local, local_report
 from ..views import navigation
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
@@ -32,7 +33,7 @@ def _require_login():
 
 @bp.get("/")
 def report_list():
-    reports = ReportService(get_runtime()).list(g.user)
+    reports = [local_report(r) for r in ReportService(get_runtime()).list(g.user)]
     return render_template("reports/list.html", reports=reports, tables=_tables(),
                            nav_sections=navigation(g.user))
 
@@ -62,11 +63,11 @@ def _designer(report: dict, tables: list[dict]):
 def _tables() -> list[dict]:
     """Readable tables with the fields a report may use: own fields, then one hop through links."""
     rt = get_runtime()
-    snap = rt.schema.snapshot()
+    snap = local(rt.schema.snapshot())  # labels in the user's language
     out = []
     for table in snap.live_tables(include_children=True):
         try:
-            fields = rt.access.readable_fields(g.user, table)
+            fields = _local(snap, rt.access.readable_fields(g.user, table))
             rt.access.check_table(g.user, table, "read")
         except AccessDenied:  # an unreadable table is simply not offered
             continue
@@ -75,17 +76,22 @@ def _tables() -> list[dict]:
         for f in fields:
             if f.type == "link":
                 target = snap.table_by_id(int(f.options["target_id"]))
-                for tf in rt.access.readable_fields(g.user, target):
+                for tf in _local(snap, rt.access.readable_fields(g.user, target)):
                     if tf.type not in NOT_GROUPABLE + ("link",):
                         hops.append(_field(tf, f"{f.api_name}.{tf.api_name}", f"{f.label} › {tf.label}"))
         if table.is_child:
             parent = snap.parent_of(table)[0]
-            for pf in rt.access.readable_fields(g.user, parent):
+            for pf in _local(snap, rt.access.readable_fields(g.user, parent)):
                 if pf.type not in NOT_GROUPABLE:
                     hops.append(_field(pf, f"parent.{pf.api_name}", f"{parent.label} › {pf.label}"))
         label = f"{snap.parent_of(table)[0].label} › {table.label}" if table.is_child else table.label
         out.append({"api_name": table.api_name, "label": label, "fields": own + hops[:80]})
     return out
+
+
+def _local(snap, fields: list) -> list:
+    """The same fields, labelled in the user's language."""
+    return [snap.tables[f.table_id].field_by_id(f.id) or f for f in fields]
 
 
 def _field(f, path: str, label: str) -> dict:
