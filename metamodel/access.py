@@ -6,6 +6,7 @@
     ActorView.scope(table, sql, action) extra WHERE for the rows in reach (None: all rows)
     ActorView.readable(table)          the fields the actor may see (hidden ones never leave)
     ActorView.writable(table, action)  the fields the actor may set on create/update
+    ActorView.unrequired(table)        required fields the actor may not set: not required of them
     ActorView.snapshot()               the snapshot as the actor sees it (filters, search,
                                        sort, formulas in ``where=`` and OpenAPI use it)
     Access.actions(actor, table, id)   the record actions the actor may take on a table, or
@@ -258,6 +259,14 @@ class ActorView:
         # read-only: filled in when the record is created, never changed afterwards
         settable = (None, "read_only") if action == "create" else (None,)
         return [f for f in readable if any(g.mode(f.id) in settable for g in grants)]
+
+    def unrequired(self, table: TableDef, action: str = "create") -> frozenset:
+        """Required fields the actor may not set (hidden from them, or read-only): never
+        required of them; a default may still fill them."""
+        if self.policy.admin:
+            return frozenset()
+        settable = {f.api_name for f in self.writable(table, action)}
+        return frozenset(f.api_name for f in table.fields if f.opt("required") and f.api_name not in settable)
 
     def check_values(self, table: TableDef, data, action: str) -> None:
         """403 naming the fields in ``data`` the actor may not set (hidden or read-only)."""

@@ -79,7 +79,7 @@ class _Work:
     def record(self, table: TableDef, data: dict, row, current: dict) -> tuple[Draft, dict]:
         new = row is None
         values, errors = parse_input(self.registry, table, data, partial=not new,
-                                     current=None if new else current)
+                                     current=None if new else current, exempt=self.view.unrequired(table))
         lines_in = {k: values.pop(k) for k in [k for k in values if table.field(k).type == "lines"]}
         static = {k for k in values if new and k not in data}  # a field's plain default
         static |= set(fill_from_links(self.conn, self.snap, self.registry, self.view, table, data, values, errors,
@@ -119,7 +119,8 @@ class _Work:
             existing = stored.get(line.get("id")) if line.get("id") is not None else None
             current = reader.values(child, existing) if existing is not None else {}
             values, problems = parse_input(self.registry, child, line, partial=existing is not None,
-                                           current=current if existing is not None else None)
+                                           current=current if existing is not None else None,
+                                           exempt=self.view.unrequired(child))
             copied = fill_from_links(self.conn, self.snap, self.registry, self.view, child, line, values, problems,
                                      current if existing is not None else None)
             self._check_refs(child, values, problems, existing, current)

@@ -228,10 +228,10 @@ class RecordService:
 
     def _insert(self, conn, snap: Snapshot, table: TableDef, actor: Actor, data: dict,
                 parent_id: int | None = None, position: int | None = None) -> int:
-        values, errors = parse_input(self.registry, table, data, partial=False)
+        view = self.access.view(actor, snap, conn)
+        values, errors = parse_input(self.registry, table, data, partial=False, exempt=view.unrequired(table))
         lines_in = {k: values.pop(k) for k in [k for k in values if table.field(k).type == "lines"]}
-        fill_from_links(conn, snap, self.registry, self.access.view(actor, snap, conn), table, data,
-                        values, errors)
+        fill_from_links(conn, snap, self.registry, view, table, data, values, errors)
         self.computed.fill_defaults(conn, snap, table, data, values, errors, actor)
         self._check_refs(conn, snap, table, values, errors, actor)
         if errors:

@@ -15,8 +15,9 @@ IGNORED_INPUT = set(SYSTEM_COLUMNS) - {"owner"} | set(CHILD_COLUMNS)
 
 
 def parse_input(registry: FieldTypeRegistry, table: TableDef, data: Any, *, partial: bool,
-                current: dict | None = None) -> tuple[dict, dict[str, list[str]]]:
-    """(values by api name, errors by api name). System keys (id, version…) are ignored."""
+                current: dict | None = None, exempt=frozenset()) -> tuple[dict, dict[str, list[str]]]:
+    """(values by api name, errors by api name). System keys (id, version…) are ignored;
+    ``exempt``: required fields not required of this writer (hidden from them, read-only)."""
     if not isinstance(data, dict):
         return {}, {"_record": ["expected an object with field values"]}
     values: dict[str, Any] = {}
@@ -53,7 +54,7 @@ def parse_input(registry: FieldTypeRegistry, table: TableDef, data: Any, *, part
                     values[field.api_name] = ftype.parse(default, field)
                 except FieldValueError:
                     pass
-    check_required(registry, table, values, errors, partial=partial)
+    check_required(registry, table, values, errors, partial=partial, exempt=exempt)
     return values, errors
 
 
@@ -63,9 +64,10 @@ def expected_type(ftype) -> str:
     return f"{'an' if name[:1] in 'aeiou' else 'a'} {name} field"
 
 
-def check_required(registry, table: TableDef, values: dict, errors: dict, *, partial: bool) -> None:
+def check_required(registry, table: TableDef, values: dict, errors: dict, *, partial: bool,
+                   exempt=frozenset()) -> None:
     for field in table.fields:
-        if not field.opt("required") or registry.get(field.type).read_only:
+        if not field.opt("required") or registry.get(field.type).read_only or field.api_name in exempt:
             continue
         if partial and field.api_name not in values:
             continue

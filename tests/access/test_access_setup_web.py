@@ -180,3 +180,21 @@ def test_reassign_moves_a_user_field_chosen_from_a_list(world):
     wrong = admin.post("/admin/reassign-owner", data={"csrf_token": csrf(admin), "what": "clients:name",
                                                       "from": "boris", "to": "anna"}, follow_redirects=True)
     assert "has no user field" in wrong.get_data(as_text=True)
+
+
+def test_a_hidden_required_field_is_not_required_of_those_who_cannot_see_it(hidden_tax_id):
+    """B23: managers create clients though the tax id is required and hidden from them."""
+    world = hidden_tax_id
+    rt, admin = world.rt, world.users["admin"]
+    rt.schema.update_field(admin, "clients", "tax_id", {"options": {"required": True, "max_length": 30}})
+    anna = signed_in(world, "anna")
+    made = anna.post("/t/clients/new", json={"name": "No tax id known", "kind": "organization", "status": "lead"},
+                     headers={"X-CSRF-Token": csrf(anna)})
+    assert made.status_code == 201, made.get_json()
+    assert "tax_id" not in made.get_json()
+    preview = anna.post("/t/clients/preview", json={"values": {"name": "x"}}, headers={"X-CSRF-Token": csrf(anna)})
+    assert "tax_id" not in preview.get_json()["errors"]
+    refused = world.app.test_client().post(
+        "/api/v1/tables/clients/records", json={"name": "Still required of the administrator"},
+        headers={"Authorization": f"Bearer {world.tokens['admin']}"})
+    assert refused.status_code == 422 and "tax_id" in refused.get_json()["error"]["details"]["fields"]
