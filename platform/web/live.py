@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import g
+from flask import g, request
 from flask_babel import gettext as _
 
 from cardfile.formula.nodes import Call, Path, walk
@@ -163,6 +163,17 @@ def record_cells(table, record_id):
                 raise ValidationFailed(unread, message=next(iter(unread.values()))[0])
         record = rt.records.update(g.user, tdef.api_name, record_id, values, version=body.get("version"))
         return row_answer(rt.registry, tdef, record, body.get("columns")), 200
+    return _answer(action)
+
+
+@bp.get("/t/<table>/<int:record_id>/row")
+def record_row(table, record_id):
+    """One row of the editable list as it is now (after a conflict): ``?cols=a,b``."""
+    def action():
+        rt = get_runtime()
+        tdef = rt.schema.snapshot().table(table)
+        record = rt.records.get(g.user, tdef.api_name, record_id)
+        return row_answer(rt.registry, tdef, record, (request.args.get("cols") or "").split(",")), 200
     return _answer(action)
 
 

@@ -142,3 +142,12 @@ def test_the_list_page_carries_what_the_editable_grid_needs(browser, rt, boss):
     import json
     grid = {c["name"]: c for c in json.loads(config)["grid"]}
     assert grid["number"]["editable"] and grid["issued"]["editable"] and not grid["total"]["editable"]
+
+
+def test_a_row_is_read_again_after_a_conflict(browser, rt, boss):
+    make_invoices(rt, boss)
+    saved = rt.records.create(boss, "invoices", {"number": "1"})
+    rt.records.update(boss, "invoices", saved["id"], {"number": "2"}, version=saved["version"])
+    row = browser.get(f"/t/invoices/{saved['id']}/row?cols=number,total,nope").get_json()
+    assert row["version"] == saved["version"] + 1 and row["cells"] == {"number": "2", "total": "€0.00"}
+    assert browser.get("/t/invoices/999/row?cols=number").status_code == 404

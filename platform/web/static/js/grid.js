@@ -80,6 +80,7 @@ function setupGrid() {
     if (editing) return;
     const before = td.dataset.edit ?? "";
     const input = editorFor(column, typed ?? (td.dataset.typed ?? before));
+    clearProblem(td);
     td.classList.add("editing");
     td.dataset.shown = td.textContent;
     td.replaceChildren(input);
@@ -95,10 +96,8 @@ function setupGrid() {
     const text = input.value.trim();
     td.classList.remove("editing");
     td.textContent = td.dataset.shown ?? "";
-    if (!save || text === (td.dataset.typed ?? before)) {
-      if (!save) clearProblem(td);
-      return null;
-    }
+    if (!save) { forgetTyped(td); return null; }
+    if (text === before && td.dataset.typed === undefined) return null;
     return saveCells([{ td, text, previous: previousOf(td) }], t("grid_edit"));
   }
 
@@ -149,6 +148,7 @@ function setupGrid() {
         td.dataset.value = JSON.stringify(answer.values[name] ?? null);
         td.dataset.edit = answer.edit[name] ?? "";
         delete td.dataset.typed;
+        delete td.dataset.now;
         if (!td.classList.contains("editing")) td.textContent = answer.cells[name];
         if (changed) flash(td);
       }
@@ -158,8 +158,33 @@ function setupGrid() {
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       for (const change of list) showProblem(change.td, err, exact ? null : change.text);
+      if (err.code === "STALE_VERSION") await refreshRow(row, list.map((c) => c.td));
     } finally {
       for (const change of list) change.td.classList.remove("saving");
+    }
+  }
+
+  /** After a conflict: the row as it is now (someone else's values, the new version); the
+   * cells in ``keep`` go on showing what was typed, which Enter saves over the new version. */
+  async function refreshRow(row, keep) {
+    try {
+      const answer = await api("GET", `${config.card_base}/${row.dataset.id}/row?cols=${encodeURIComponent(columnNames.join(","))}`);
+      row.dataset.version = String(answer.version);
+      for (const td of cellsOf(row)) {
+        const name = td.dataset.field;
+        if (!(name in answer.cells)) continue;
+        td.dataset.value = JSON.stringify(answer.values[name] ?? null);
+        td.dataset.edit = answer.edit[name] ?? "";
+        if (keep.includes(td)) {
+          td.dataset.now = answer.cells[name];
+          td.querySelector(".cell-problem")?.append(` ${t("grid_reapply", { value: answer.cells[name] || "—" })}`);
+        } else if (td.textContent !== answer.cells[name]) {
+          td.textContent = answer.cells[name];
+          flash(td);
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
     }
   }
 
@@ -177,12 +202,22 @@ function setupGrid() {
     }
     td.classList.add(err.code === "STALE_VERSION" ? "cell-conflict" : "cell-invalid");
     if (typed !== null && typed !== undefined) {
+      if (td.dataset.now === undefined) td.dataset.now = td.textContent;
       td.dataset.typed = typed;
       td.textContent = typed;  // what was typed stays in the cell
     }
     td.append(el("span", { class: "cell-problem", role: "alert", text: err.code === "STALE_VERSION"
       ? `${t("grid_conflict")} ${message}` : message }));
     td.title = message;
+  }
+
+  /** Give up what was typed in a refused cell: it shows the stored value again. */
+  function forgetTyped(td) {
+    if (td.dataset.typed === undefined) return;
+    td.textContent = td.dataset.now ?? td.textContent;
+    delete td.dataset.typed;
+    delete td.dataset.now;
+    clearProblem(td);
   }
 
   function clearProblem(td) {
@@ -257,6 +292,7 @@ function setupGrid() {
     if (moves[event.key]) { event.preventDefault(); select(move(current, ...moves[event.key])); }
     else if (event.key === "Tab") { event.preventDefault(); select(move(current, 0, event.shiftKey ? -1 : 1)); }
     else if (event.key === "Enter" || event.key === "F2") { event.preventDefault(); startEdit(current); }
+    else if (event.key === "Escape") forgetTyped(current);
     else if ((event.key === "z" || event.key === "Z") && (event.ctrlKey || event.metaKey)) { event.preventDefault(); undoLast(); }
     else if ((event.key === "Delete" || event.key === "Backspace") && meta[current.dataset.field]?.editable) {
       event.preventDefault();
