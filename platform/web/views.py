@@ -63,12 +63,22 @@ def _content_security_policy(response):
 def _page_context():
     user = session_actor()
     context = {"user": user, "logout_form": LogoutForm() if user else None, "get_locale": get_locale,
-               "languages": LANGUAGES, "language_form": LanguageForm() if user else None}
+               "languages": LANGUAGES, "language_form": LanguageForm() if user else None, "allowed": allowed}
     if user is not None and request.blueprint in ("web", "admin"):
         context["nav_sections"] = navigation(user)
     if user is not None and request.blueprint in ("web", "reports", "admin"):
         context["nav_reports"] = report_links(user)
     return context
+
+
+def allowed(table_name: str, action: str) -> bool:
+    """Whether the signed-in user may take ``action`` on the table's records (which buttons
+    a page shows; the record service checks again on every request)."""
+    if "allowed_actions" not in g:
+        g.allowed_actions = {}
+    if table_name not in g.allowed_actions:
+        g.allowed_actions[table_name] = get_runtime().access.actions(session_actor(), table_name)
+    return action in g.allowed_actions[table_name]
 
 
 #: Saved reports listed in the navigation (the rest are on the reports page).

@@ -198,3 +198,13 @@ def test_a_hidden_required_field_is_not_required_of_those_who_cannot_see_it(hidd
         "/api/v1/tables/clients/records", json={"name": "Still required of the administrator"},
         headers={"Authorization": f"Bearer {world.tokens['admin']}"})
     assert refused.status_code == 422 and "tax_id" in refused.get_json()["error"]["details"]["fields"]
+
+
+def test_list_buttons_follow_the_rights(world):
+    """B25: New record, Trash and Delete selected only for those who may use them."""
+    viewer = signed_in(world, "victor").get("/t/clients").get_data(as_text=True)
+    assert "New record" not in viewer and "/t/clients/trash" not in viewer and "bulk-delete" not in viewer
+    manager = signed_in(world, "anna").get("/t/clients").get_data(as_text=True)
+    assert "New record" in manager and "bulk-delete" not in manager  # managers may not delete clients
+    contacts = signed_in(world, "anna").get("/t/contacts").get_data(as_text=True)
+    assert "bulk-delete" in contacts and "/t/contacts/trash" in contacts

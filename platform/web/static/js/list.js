@@ -163,7 +163,7 @@ function setupRows() {
     for (const b of boxes()) b.checked = event.target.checked;
     update();
   });
-  document.getElementById("bulk-delete").addEventListener("click", async () => {
+  document.getElementById("bulk-delete")?.addEventListener("click", async () => {
     const ids = boxes().filter((b) => b.checked).map((b) => b.value);
     if (!ids.length || !window.confirm(t("confirm_delete"))) return;
     try {
