@@ -1,6 +1,7 @@
 // The editable list: a list's cells edited in place, like a spreadsheet.
 //
-// Click a cell to select it; arrows, Tab and Shift+Tab move; Enter, F2, a double click or
+// "Edit in the list" (remembered per table) switches it on; until then a click opens the
+// card. Click a cell to select it; arrows, Tab and Shift+Tab move; Enter, F2, a double click or
 // typing starts editing (Escape cancels, Enter and Tab save and move on). A block copied
 // from Excel or a table is pasted from the selected cell down and to the right. Each
 // change is saved through the record service with the row's version (POST …/<id>/cell):
@@ -27,15 +28,32 @@ function setupGrid() {
   let current = null;     // the selected td
   let editing = null;     // {td, input, before}
 
-  table.classList.add("editable-grid");
-  table.setAttribute("role", "grid");
-  for (const row of rows()) {
-    for (const td of cellsOf(row)) {
-      td.tabIndex = -1;
-      td.setAttribute("role", "gridcell");
-      if (meta[td.dataset.field]?.editable) td.classList.add("can-edit");
+  // the list opens cards on a click until "Edit in the list" is switched on (remembered per table)
+  const key = `cf-grid:${config.table}`;
+  let active = false;
+  const toggle = el("button", { type: "button", id: "toggle-grid", "aria-pressed": "false", text: t("grid_toggle") });
+  document.getElementById("toggle-columns")?.after(toggle);
+  const hint = el("p", { class: "muted small grid-hint", id: "grid-hint", hidden: true, text: t("grid_hint") });
+  document.getElementById("record-count")?.after(hint);
+  const activate = (on) => {
+    active = on;
+    toggle.setAttribute("aria-pressed", String(on));
+    hint.hidden = !on;
+    table.classList.toggle("editable-grid", on);
+    table.setAttribute("role", on ? "grid" : "table");
+    for (const row of rows()) {
+      for (const td of cellsOf(row)) {
+        if (on) { td.tabIndex = -1; td.setAttribute("role", "gridcell"); } else { td.removeAttribute("tabindex"); td.removeAttribute("role"); }
+        td.classList.toggle("can-edit", on && Boolean(meta[td.dataset.field]?.editable));
+      }
     }
-  }
+    if (!on) { if (editing) stopEdit(true); if (current) current.classList.remove("selected-cell"); current = null; }
+    try { localStorage.setItem(key, on ? "1" : ""); } catch { /* private mode */ }
+  };
+  toggle.addEventListener("click", () => {
+    activate(!active);
+    if (active) select(cellsOf(rows()[0])[0]);
+  });
 
   // --- selection ------------------------------------------------------------------------
   function select(td, focus = true) {
@@ -270,16 +288,17 @@ function setupGrid() {
   // --- events -----------------------------------------------------------------------------
   table.addEventListener("click", (event) => {
     const td = event.target.closest("td[data-field]");
-    if (!td || event.target.closest(".cell-editor")) return;
+    if (!active || !td || event.target.closest(".cell-editor")) return;
     event.stopPropagation();  // a click selects the cell (the # link opens the card)
     if (editing && editing.td !== td) stopEdit(true);
     select(td);
   }, true);
   table.addEventListener("dblclick", (event) => {
     const td = event.target.closest("td[data-field]");
-    if (td && !editing) startEdit(td);
+    if (active && td && !editing) startEdit(td);
   });
   table.addEventListener("keydown", (event) => {
+    if (!active) return;
     if (editing) {
       const { td } = editing;
       if (event.key === "Escape") { event.preventDefault(); stopEdit(false); select(td); }
@@ -307,17 +326,20 @@ function setupGrid() {
     if (editing && event.target === editing.input && !table.contains(event.relatedTarget)) stopEdit(true);
   });
   document.addEventListener("keydown", (event) => {  // Ctrl+Z anywhere on the list but in an input
-    if ((event.key === "z" || event.key === "Z") && (event.ctrlKey || event.metaKey) && !editing
+    if (active && (event.key === "z" || event.key === "Z") && (event.ctrlKey || event.metaKey) && !editing
         && !event.target.closest("input, textarea, select, td[data-field]")) {
       event.preventDefault();
       undoLast();
     }
   });
   table.addEventListener("paste", (event) => {
-    if (editing || !current) return;
+    if (!active || editing || !current) return;
     const text = event.clipboardData?.getData("text/plain");
     if (!text) return;
     event.preventDefault();
     pasteBlock(text);
   });
+  let stored = "";
+  try { stored = localStorage.getItem(key) || ""; } catch { /* private mode */ }
+  if (stored) activate(true);
 }
