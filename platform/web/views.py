@@ -176,9 +176,13 @@ def set_language():
 
 @bp.get("/")
 def index():
+    """Home: each table's records and what is due, and a search across the tables."""
+    from .home import search, tiles
+
     sections = navigation(g.user)
-    counts = {t["api_name"]: len(t["fields"]) for t in get_runtime().schema.list_tables(g.user)}
-    return render_template("index.html", sections=sections, counts=counts)
+    text = (request.args.get("q") or "").strip()
+    return render_template("index.html", sections=sections, tiles=tiles(sections), q=text,
+                           results=search(sections, text) if text else None)
 
 
 def render_error(status: int, code: str, message: str):

@@ -208,3 +208,31 @@ def test_list_buttons_follow_the_rights(world):
     assert "New record" in manager and "bulk-delete" not in manager  # managers may not delete clients
     contacts = signed_in(world, "anna").get("/t/contacts").get_data(as_text=True)
     assert "bulk-delete" in contacts and "/t/contacts/trash" in contacts
+
+
+def test_home_counts_what_the_user_may_read_and_what_is_due(hidden_tax_id):
+    world = hidden_tax_id
+    rt, admin = world.rt, world.users["admin"]
+    import datetime as dt
+    today = dt.date.today()
+    for client, due in (("anna", today), ("anna", today - dt.timedelta(days=3)), ("boris", today),
+                        ("anna", today + dt.timedelta(days=5))):
+        rt.records.create(admin, "invoices", {"client": world.ids[client]["clients"], "date": (today - dt.timedelta(days=10)).isoformat(),
+                                              "due_date": due.isoformat()})
+    home = signed_in(world, "anna").get("/").get_data(as_text=True)
+    clients = re.search(r'tile-main" href="/t/clients">.*?</li>', home, re.S).group(0)
+    assert "1 record<" in clients
+    invoices = re.search(r'tile-main" href="/t/invoices">.*?</li>', home, re.S).group(0)
+    assert "3 records" in invoices and "1 due today" in invoices and "1 overdue" in invoices
+    assert "where=due_date" in invoices
+    everything = signed_in(world, "admin").get("/").get_data(as_text=True)
+    assert "2 due today" in re.search(r'tile-main" href="/t/invoices">.*?</li>', everything, re.S).group(0)
+
+
+def test_home_search_finds_across_tables_what_the_user_may_read(hidden_tax_id):
+    world = hidden_tax_id
+    anna = signed_in(world, "anna")
+    found = anna.get("/?q=anna").get_data(as_text=True)
+    assert "Client of anna" in found and "Contact anna" in found and "Client of boris" not in found
+    assert "Nothing found" in anna.get("/?q=TAXSECRET").get_data(as_text=True)  # a hidden field is not searched
+    assert "Client of boris" in signed_in(world, "admin").get("/?q=client").get_data(as_text=True)
