@@ -175,37 +175,67 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
         click.echo(f"  The password is shown only this once; change it with `cardfile user passwd {admin_name}`.")
 
 
+def _server_options(command):
+    """The options ``serve`` and ``run-local`` share."""
+    options = [
+        click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on."),
+        click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+                     help="Port to listen on."),
+        click.option("--bind", "binds", multiple=True, metavar="ADDRESS",
+                     help="Listen on HOST:PORT or unix:PATH instead of --host/--port (repeatable)."),
+        click.option("--workers", type=click.IntRange(1, 64), default=None, envvar="CARDFILE_WORKERS",
+                     help="Worker processes [default: CPU cores + 1, at most 8; CARDFILE_WORKERS]."),
+        click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+                     help="Requests each worker serves at once."),
+        click.option("--dev", is_flag=True,
+                     help="Run the development server instead (one process, reloads when code changes)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@_server_options
 @pass_env
-def serve(env: Env, host: str, port: int) -> None:
-    """Run the development web server (one office PC; use gunicorn in production)."""
+def serve(env: Env, host: str, port: int, binds: tuple, workers: int | None, threads: int, dev: bool) -> None:
+    """Run the web server: gunicorn with several workers (--dev: the development server)."""
     env.runtime()
     env.close()
-    _serve(host, port)
+    _serve(host, port, binds, workers, threads, dev)
 
 
-def _serve(host: str, port: int) -> None:
-    from werkzeug.serving import run_simple
+def _serve(host: str, port: int, binds: tuple = (), workers: int | None = None, threads: int = 4,
+           dev: bool = False) -> None:
+    from cardfile.platform import server
 
-    from cardfile.platform.app.factory import create_app
-
-    app = create_app()
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"Cardfile is running at http://{shown}:{port}/  (press Ctrl+C to stop)")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    if not dev and not server.gunicorn_available():
+        click.echo("gunicorn cannot run on this system; using the development server.")
+        dev = True
+    if dev:
+        if binds:
+            raise click.UsageError("--dev listens on --host and --port only.")
+        click.echo(f"Cardfile (development server) is running at http://{shown}:{port}/  (press Ctrl+C to stop)")
+        server.run_dev(host, port)
+        return
+    workers = workers or server.default_workers()
+    binds = list(binds) or [f"{shown}:{port}"]
+    where = ", ".join(b if b.startswith("unix:") else f"http://{b}/" for b in binds)
+    click.echo(f"Cardfile is running at {where}  ({workers} worker(s); press Ctrl+C to stop)")
+    sys.stdout.flush()
+    server.run(binds, workers, threads)
 
 
 @cli.command("run-local")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@_server_options
 @click.option("--sample", "package", default=DEFAULT_SAMPLE, show_default=True, metavar="NAME|PATH",
               help="Configuration package for a fresh installation.")
 @click.option("--admin", "admin_name", default="admin", show_default=True, metavar="USERNAME",
               help="Administrator to create on a fresh installation.")
 @pass_env
-def run_local(env: Env, host: str, port: int, package: str, admin_name: str) -> None:
+def run_local(env: Env, host: str, port: int, binds: tuple, workers: int | None, threads: int, dev: bool,
+              package: str, admin_name: str) -> None:
     """Initialise on first use (sample configuration and demo data), then serve."""
     if env.initialised():
         click.echo(f"Using the existing installation in {env.database}.")
@@ -214,7 +244,7 @@ def run_local(env: Env, host: str, port: int, package: str, admin_name: str) -> 
         _initialise(env, package, True, admin_name)
     click.echo("")
     env.close()
-    _serve(host, port)
+    _serve(host, port, binds, workers, threads, dev)
 
 
 # --- users -------------------------------------------------------------------------------

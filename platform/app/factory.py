@@ -61,6 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     _init_access(app)
     register_error_handlers(app, web.render_error_page)
+    from cardfile.platform.app import health
+
+    health.init_app(app)  # GET /healthz for proxies and monitors
     from cardfile.platform import scheduler
 
     scheduler.init_app(app)  # reminders, mail, mailings, backups (off under tests)

@@ -29,19 +29,20 @@ def run(settings):
 
 @pytest.fixture
 def served(monkeypatch):
-    """Replace the web server and the app factory; returns the recorded calls."""
+    """Replace the production and the development server; returns the recorded calls."""
+    from cardfile.platform import server
+
     calls = {}
 
-    def run_simple(host, port, app, **kwargs):
-        calls["run"] = (host, port, app, kwargs)
+    def run(binds, workers, threads=4, **kwargs):
+        calls["run"] = (binds, workers, threads)
 
-    def create_app(test_config=None):
-        calls["app"] = "app"
-        return "app"
+    def run_dev(host, port, reload=True):
+        calls["dev"] = (host, port, reload)
 
-    monkeypatch.setattr("werkzeug.serving.run_simple", run_simple)
-    monkeypatch.setitem(sys.modules, "cardfile.platform.app.factory",
-                        types.SimpleNamespace(create_app=create_app))
+    monkeypatch.setattr(server, "run", run)
+    monkeypatch.setattr(server, "run_dev", run_dev)
+    monkeypatch.setattr(server, "gunicorn_available", lambda: True)
     return calls
 
 
@@ -61,7 +62,7 @@ def test_commands_need_an_initialised_database(run):
 def test_init_with_sample_and_demo(run, settings):
     result = run("init", "--sample", "customer-accounting", "--demo", "--admin", "boss")
     assert result.exit_code == 0, result.output
-    assert "configuration:  Customer accounting 1.0.0 (11 tables)" in result.output
+    assert "configuration:  Customer accounting 1.1.0 (11 tables)" in result.output
     assert re.search(r"demo data:\s+\d+ records \(seed 2026\)", result.output)
     assert "administrator:  boss" in result.output
     password = password_from(result.output)
@@ -146,7 +147,7 @@ def test_tokens(run, settings):
 def test_config_validate(run, tmp_path):
     ok = run("config", "validate", "customer-accounting")
     assert ok.exit_code == 0
-    assert ok.output.startswith("OK: customer-accounting 1.0.0 (Customer accounting): 11 tables, ")
+    assert ok.output.startswith("OK: customer-accounting 1.1.0 (Customer accounting): 11 tables, ")
     root = tmp_path / "broken"
     (root / "tables").mkdir(parents=True)
     (root / "package.yaml").write_text("name: broken\nversion: '1'\ntitle: Broken\ntables: [things]\n")
@@ -215,19 +216,33 @@ def test_demo_load_needs_a_package(run):
 
 
 def test_serve(run, served):
+    from cardfile.platform.server import default_workers
+
     run("init")
     result = run("serve", "--port", "5123")
     assert result.exit_code == 0, result.output
-    assert result.output == "Cardfile is running at http://127.0.0.1:5123/  (press Ctrl+C to stop)\n"
-    host, port, app, kwargs = served["run"]
-    assert (host, port, app) == ("127.0.0.1", 5123, "app") and kwargs["use_reloader"] is False
+    workers = default_workers()
+    assert result.output == (f"Cardfile is running at http://127.0.0.1:5123/  ({workers} worker(s); "
+                             "press Ctrl+C to stop)\n")
+    assert served["run"] == (["127.0.0.1:5123"], workers, 4)
+    assert 1 <= workers <= 8
+    bound = run("serve", "--bind", "0.0.0.0:8000", "--bind", "unix:/run/cardfile.sock", "--workers", "3",
+                "--threads", "2")
+    assert bound.exit_code == 0, bound.output
+    assert served["run"] == (["0.0.0.0:8000", "unix:/run/cardfile.sock"], 3, 2)
+    assert "http://0.0.0.0:8000/, unix:/run/cardfile.sock" in bound.output
+    dev = run("serve", "--dev", "--port", "5125")
+    assert dev.exit_code == 0 and served["dev"] == ("127.0.0.1", 5125, True)
+    assert "development server" in dev.output
     assert run("serve", "--port", "0").exit_code == 2
+    assert run("serve", "--workers", "0").exit_code == 2
+    assert run("serve", "--dev", "--bind", "127.0.0.1:1").exit_code == 2
 
 
 def test_run_local_initialises_once_then_serves(run, served):
     first = run("run-local", "--port", "5124")
     assert first.exit_code == 0, first.output
-    assert "configuration:  Customer accounting 1.0.0 (11 tables)" in first.output
+    assert "configuration:  Customer accounting 1.1.0 (11 tables)" in first.output
     assert "demo data:" in first.output
     password = password_from(first.output)
     assert first.output.index(password) < first.output.index("http://127.0.0.1:5124/")
@@ -235,6 +250,7 @@ def test_run_local_initialises_once_then_serves(run, served):
     assert second.exit_code == 0
     assert second.output.startswith("Using the existing installation in ")
     assert password not in second.output and "http://0.0.0.0:5124/" in second.output
+    assert served["run"][0] == ["0.0.0.0:5124"]  # the production server
 
 
 def test_unreachable_database_is_an_error_not_a_traceback(tmp_path):
