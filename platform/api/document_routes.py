@@ -117,11 +117,18 @@ def _known_top(docs: Documents, snap, table) -> set[str]:
 
 @bp.post("/templates/preview")
 def preview_template():
-    """Body: ``{"table", "body", "record"?, "settings"?}``; nothing is saved."""
+    """Body: ``{"table", "body", "record"?, "settings"?, "frame"?}``; nothing is saved. With
+    ``frame`` the answer also names a URL showing the page (``GET /templates/preview/{token}``)."""
     body = json_body()
     table = _text(body, "table")
-    return documents().preview(current_actor(), table, _text(body, "body"), body.get("record"),
-                               body.get("settings") if isinstance(body.get("settings"), dict) else None)
+    actor = current_actor()
+    result = documents().preview(actor, table, _text(body, "body"), body.get("record"),
+                                 body.get("settings") if isinstance(body.get("settings"), dict) else None)
+    if body.get("frame") is True:  # the editor shows it in a frame, from its own URL
+        from .print_routes import keep_preview
+
+        result["frame"] = url_for("api.preview_frame", token=keep_preview(actor.id, result["html"]))
+    return result
 
 
 @bp.post("/templates/check")
@@ -266,11 +273,13 @@ def openapi_paths(spec) -> None:
         "post": operation("preview_template", tag, "Render unsaved HTML against a record (the same sandbox)", {
             **ok("The page.", {"type": "object", "properties": {"html": {"type": "string"},
                                                                "record": {"type": ["integer", "null"]},
-                                                               "hidden": {"type": "array", "items": {"type": "string"}}}}),
+                                                               "hidden": {"type": "array", "items": {"type": "string"}},
+                                                               "frame": {"type": "string"}}}),
             **errors(*WRITE_ERRORS)},
             body={"type": "object", "required": ["table", "body"], "properties": {
                 "table": {"type": "string"}, "body": {"type": "string"}, "record": {"type": ["integer", "null"]},
-                "settings": settings}})})
+                "settings": settings, "frame": {"type": "boolean", "description":
+                                                "Also keep the page for 15 minutes and answer its URL (frame)."}}})})
     spec.path(path="/templates/check", operations={
         "post": operation("check_template", tag, "Check a template's syntax and names (200 either way)", {
             **ok("Problems with line and column; unknown names.", {"type": "object", "properties": {

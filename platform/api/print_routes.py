@@ -14,13 +14,18 @@ Bodies are checked by marshmallow schemas that refuse unknown keys.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import secrets
 import tempfile
+import time
+from pathlib import Path
 
 from flask import Response, request
 from marshmallow import RAISE, Schema, fields, validate
 
-from cardfile.metamodel.errors import BadQuery
+from cardfile.metamodel.errors import BadQuery, NotFound
 from cardfile.metamodel.formulas.filters import where_filter
 from cardfile.metamodel.records.query import ListQuery, parse_filter
 from cardfile.platform.app.factory import get_runtime
@@ -137,6 +142,46 @@ def record_document_file(table, record_id, sha256):
     return response
 
 
+# --- the editor's preview in a frame ------------------------------------------------------------
+PREVIEW_SECONDS = 15 * 60
+
+
+def _previews() -> Path:
+    return Path(get_runtime().settings.data_dir) / "previews"
+
+
+def keep_preview(user_id: int, html: str) -> str:
+    """Keep a rendered preview for its user for a while; the token names it."""
+    root = _previews()
+    root.mkdir(parents=True, exist_ok=True)
+    limit = time.time() - PREVIEW_SECONDS
+    for old in root.glob("*.json"):
+        try:
+            if old.stat().st_mtime < limit:
+                old.unlink(missing_ok=True)
+        except OSError:
+            continue
+    token = secrets.token_urlsafe(18)
+    (root / f"{token}.json").write_text(json.dumps({"user": user_id, "html": html}), "utf-8")
+    return token
+
+
+@bp.get("/templates/preview/<token>")
+def preview_frame(token):
+    """A preview kept by ``POST /templates/preview`` with ``frame``: the page itself, with the
+    printed page's Content-Security-Policy (its own styles, pictures as data: only, sandboxed)."""
+    from .document_routes import _file
+
+    path = _previews() / f"{token}.json"
+    try:
+        kept = json.loads(path.read_text("utf-8")) if re.fullmatch(r"[A-Za-z0-9_-]{20,40}", token) else None
+    except (OSError, ValueError):
+        kept = None
+    if not kept or kept.get("user") != current_actor().id:
+        raise NotFound("This preview is no longer here; preview the template again.", {})
+    return _file(kept["html"].encode("utf-8"), "html", "preview.html", inline=True)
+
+
 # --- OpenAPI -------------------------------------------------------------------------------------
 def openapi_paths(spec) -> None:
     """Document these routes (called from ``document_routes.openapi_paths``)."""
@@ -185,6 +230,12 @@ def openapi_paths(spec) -> None:
             **ok("Newest first.", {"type": "object", "properties": {"documents": {"type": "array",
                                                                                    "items": document}}}),
             **errors(*READ_ERRORS)})})
+    token = path_param("token", "The preview's token (from POST /templates/preview with frame).", {"type": "string"})
+    spec.path(path="/templates/preview/{token}", parameters=[token], operations={"get": {
+        "operationId": "preview_frame", "tags": [tag], "summary": "A kept preview as a page (for a frame)",
+        "description": "Only for the user who made it, for 15 minutes.",
+        "responses": {"200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}},
+                      **errors(*READ_ERRORS)}}})
     sha = path_param("sha256", "The file's SHA-256 digest.", {"type": "string"})
     spec.path(path="/tables/{table}/records/{record_id}/documents/{sha256}", parameters=[TABLE, rid, sha],
               operations={"get": {

@@ -25,6 +25,9 @@ def init_app(app: Flask) -> None:
     from .reports import init_app as init_reports
 
     init_reports(app)
+    from .documents import init_app as init_documents
+
+    init_documents(app)
     from .messaging import init_app as init_messaging
 
     init_messaging(app)
