@@ -24,6 +24,7 @@ from cardfile.metamodel.packages import apply_package, installed_packages, load_
 from cardfile.metamodel.packages.demo import load_demo
 from cardfile.metamodel.packages.plan import plan_apply
 from cardfile.metamodel.packages.samples import resolve
+from cardfile.metamodel.reminders.package import apply_rules, load_rules
 from cardfile.metamodel.runtime import Runtime, Settings, build_runtime
 from cardfile.metamodel.users import generate_password
 from cardfile.platform.settings import load_settings, secret_key
@@ -145,6 +146,7 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
     if package:
         path, source = resolve(package)
         pkg = validate_package(load_package(path), default_registry())
+        load_rules(pkg.root, pkg.name)
     Path(env.settings.data_dir).mkdir(parents=True, exist_ok=True)
     rt = env.build()
     secret_key(env.settings)
@@ -164,6 +166,9 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
             if pkg.templates:
                 templates = install_templates(rt, admin, pkg.name, pkg.templates)
                 lines.append(f"  print templates: {templates['created']}")
+            reminders = apply_rules(rt, admin, pkg)
+            if reminders:
+                lines.append(f"  reminder rules: {reminders['created']}")
             if demo:
                 result = load_demo(rt, admin, pkg)
                 lines.append(f"  demo data:      {result['total']} records (seed {result['seed']})")
@@ -471,6 +476,7 @@ def config_validate(package: str) -> None:
     """Check a package (files, schemas, types, options, links) without a database."""
     path, _source = resolve(package)
     pkg = validate_package(load_package(path), default_registry())
+    load_rules(pkg.root, pkg.name)  # reminders.yaml against its schema
     fields = sum(len(t.spec["fields"]) for t in pkg.tables)
     click.echo(f"OK: {pkg.name} {pkg.version} ({pkg.title}): {len(pkg.tables)} tables, {fields} fields"
                + (", demo data" if pkg.demo is not None else "") + ".")
@@ -507,6 +513,10 @@ def config_apply(env: Env, package: str, dry_run: bool, allow_destructive: bool)
         templates = install_templates(rt, actor, pkg.name, pkg.templates)
         click.echo(f"  print templates: {templates['created']} created, {templates['updated']} updated, "
                    f"{templates['unchanged']} unchanged, {templates['kept']} kept as edited here")
+    reminders = apply_rules(rt, actor, pkg)
+    if reminders:
+        click.echo(f"  reminder rules: {reminders['created']} created, {reminders['updated']} updated, "
+                   f"{reminders['unchanged']} unchanged")
     if report["applied"]:
         click.echo(f"{pkg.name} {pkg.version}: {report['applied']} change(s) applied.")
     else:
