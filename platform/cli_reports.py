@@ -14,7 +14,7 @@ import click
 
 from cardfile.metamodel.records.query import ListQuery, parse_filter
 from cardfile.metamodel.records.stream import RowStream
-from cardfile.reports.exports import FORMATS, list_csv, list_json, list_xlsx
+from cardfile.reports.exports import FORMATS, lines_csv, list_csv, list_json, list_xlsx
 from cardfile.reports.imports import MODES, ImportOptions, run_import
 
 from .cli import Env, cli, pass_env
@@ -32,14 +32,20 @@ ERRORS_SHOWN = 50
               help="Only matching records (repeatable; all must match).")
 @click.option("--search", default=None, help="Quick search over text fields.")
 @click.option("--sort", default=None, metavar="FIELDS", help="Comma-separated fields, '-' for descending.")
+@click.option("--lines", default=None, metavar="FIELD",
+              help="CSV: the line items of this lines field (keyed by Record ID) instead of the records.")
 @pass_env
-def export_command(env: Env, table: str, fmt: str | None, output: str | None, filters, search, sort) -> None:
-    """Export a table's records (readable fields only) to CSV, XLSX or JSON."""
+def export_command(env: Env, table: str, fmt: str | None, output: str | None, filters, search, sort,
+                   lines: str | None) -> None:
+    """Export a table's records (readable fields only) to CSV, XLSX or JSON; XLSX and JSON
+    hold the line items too (a sheet per lines field, inside each record)."""
     if fmt is None:
         suffix = Path(output).suffix.lstrip(".").lower() if output else ""
         fmt = suffix if suffix in FORMATS else "csv"
     if fmt == "xlsx" and not output:
         raise click.UsageError("XLSX is written to a file: add --output FILE.xlsx.")
+    if lines and fmt != "csv":
+        raise click.UsageError("--lines gives line items as CSV; XLSX and JSON hold them already.")
     rt, actor = env.runtime(), env.admin()
     query = ListQuery(filters=[parse_filter(f) for f in filters], search=search,
                       sort=[s.strip() for s in (sort or "").split(",") if s.strip()])
@@ -47,17 +53,20 @@ def export_command(env: Env, table: str, fmt: str | None, output: str | None, fi
     count = 0
     source = stream
 
-    def counted():
+    def counted(with_lines: bool = False):
         nonlocal count
-        for batch in source.batches():
+        for batch in source.batches(with_lines=with_lines):
             count += len(batch)
             yield batch
 
-    stream = RowStream(source.table, source.fields, counted)
+    stream = RowStream(source.table, source.fields, counted, source.lines)
     if fmt == "xlsx":
         list_xlsx(rt.registry, stream, output, title=stream.table.label)
     else:
-        chunks = list_csv(rt.registry, stream) if fmt == "csv" else list_json(stream)
+        if lines:
+            chunks = lines_csv(rt.registry, stream, lines)
+        else:
+            chunks = list_csv(rt.registry, stream) if fmt == "csv" else list_json(stream, with_lines=True)
         out = open(output, "wb") if output else sys.stdout.buffer
         try:
             for chunk in chunks:
@@ -87,15 +96,21 @@ def export_command(env: Env, table: str, fmt: str | None, output: str | None, fi
 @click.option("--delimiter", default=None, help="CSV delimiter (default: detected among , ; tab).")
 @click.option("--header-row", type=int, default=None, help="Row holding the column headers (default: detected).")
 @click.option("--sheet", default=None, help="XLSX sheet (default: the first).")
+@click.option("--lines", "lines", multiple=True, metavar="FIELD=FILE",
+              help="A CSV or XLSX file of the line items of FIELD, keyed by Record ID (a CSV export's second "
+                   "file); an XLSX's own sheets named after a lines field are read without it.")
+@click.option("--keep-ids", is_flag=True, help="Create the records with the IDs of the file's ID column "
+                                                   "(restoring a table: links to it by id hold).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @pass_env
 def import_command(env: Env, table: str, file: str, dry_run: bool, mode: str | None, key: str | None, maps,
-                   link_keys, encoding, delimiter, header_row, sheet, as_json: bool) -> None:
-    """Import records from a CSV or XLSX file: all rows or none."""
+                   link_keys, encoding, delimiter, header_row, sheet, lines, keep_ids: bool, as_json: bool) -> None:
+    """Import records from a CSV, XLSX or JSON file (as an export writes them): all rows or none."""
     rt, actor = env.runtime(), env.admin()
     options = ImportOptions(mode=mode or ("upsert" if key else "create"), key=key, dry_run=dry_run,
                             encoding=encoding, delimiter=delimiter, header_row=header_row, sheet=sheet,
-                            links=_pairs(link_keys, "--link-key"))
+                            links=_pairs(link_keys, "--link-key"), keep_ids=keep_ids)
+    lines_files = {k: v for k, v in _pairs(lines, "--lines").items()}
     if maps:  # the other columns are auto-matched (as an API import's partial mapping)
         options.mapping = {k: (v or None) for k, v in _pairs(maps, "--map").items()}
     shown = {"n": 0}
@@ -105,7 +120,8 @@ def import_command(env: Env, table: str, file: str, dry_run: bool, mode: str | N
             shown["n"] = rows // 100_000
             click.echo(f"  {rows} rows…", err=True)
 
-    result = run_import(rt, actor, table, file, Path(file).name, options, progress=progress)
+    result = run_import(rt, actor, table, file, Path(file).name, options, progress=progress,
+                        lines_files=lines_files)
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     else:
@@ -129,11 +145,18 @@ def _print_report(result: dict) -> None:
     settings = f"{src['format']}"
     if src["format"] == "csv":
         settings += f", {src['encoding']}, delimiter {src['delimiter']!r}"
-    click.echo(f"File: {settings}, headers in row {src['header_row']}.")
-    for column, field in result["mapping"].items():
+    if src["format"] == "json":
+        click.echo(f"File: json, {src['records']} record(s).")
+    else:
+        click.echo(f"File: {settings}, headers in row {src['header_row']}.")
+    for column, field in (result["mapping"] or {}).items():
         click.echo(f"  {column!r} -> {field or '(skipped)'}")
+    for name, part in (result.get("lines") or {}).items():
+        click.echo(f"  line items of {name}: {part['rows']} row(s) from {part['source']}")
     for error in result["errors"][:ERRORS_SHOWN]:
-        click.echo(f"  row {error['row']}, {error['column'] or '-'} = {error.get('value')!r}: {error['reason']}")
+        where = f"{error['sheet']}, " if error.get("sheet") else ""
+        click.echo(f"  {where}row {error['row']}, {error['column'] or '-'} = {error.get('value')!r}: "
+                   f"{error['reason']}")
     if result["error_count"] > ERRORS_SHOWN:
         click.echo(f"  … and {result['error_count'] - ERRORS_SHOWN} more")
     if result["dry_run"]:

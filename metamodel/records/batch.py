@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 
 from sqlalchemy import insert, select, update
 
-from ..errors import AccessDenied, BadQuery, CardfileError, NotFound
+from ..errors import AccessDenied, BadQuery, CardfileError, NotFound, ValidationFailed
 from ..model import TableDef
 from ..storage import names
 from ..storage.engine import bulk_cache
@@ -86,6 +86,18 @@ class Lookups:
         from .stream import lookup_on
         return lookup_on(self.conn, self.service, self.actor, table_name, field_name, texts)
 
+    def displays(self, table_name: str, ids: list[int]) -> dict[int, str]:
+        """Display values of the records ``ids`` the importer may read (others left out)."""
+        snap, table = self.service._table(self.conn, table_name)
+        view = self.service.access.view(self.actor, snap, self.conn)
+        if not view.allows(table, "read"):
+            return {}
+        sql = snap.sql_table(table)
+        found = set(self.conn.execute(select(sql.c.id).where(sql.c.id.in_(list(ids)), snap.live(table, sql),
+                                                             *view.where(table, sql))).scalars())
+        reader = RecordReader(self.service.registry, snap, view.readable, view.scope)
+        return reader.display_values(self.conn, table, found)
+
     def users(self) -> list[dict]:
         """Every user: id, username and name."""
         rows = self.conn.execute(select(cf_users.c.id, cf_users.c.username, cf_users.c.name)
@@ -96,10 +108,13 @@ class Lookups:
 def write_many(service, actor, table_name: str, rows: Iterable[tuple[int, int | None, dict]], *,
                mode: str = "create", dry_run: bool = False, source: str = "",
                progress: Callable[[int], None] | None = None,
-               veto: Callable[[], bool] | None = None) -> WriteReport:
+               veto: Callable[[], bool] | None = None, keep_ids: bool = False) -> WriteReport:
     """``veto()`` is asked before committing: True (the caller found problems of its own
     in the rows, e.g. unknown link names) rolls everything back. ``rows`` may be a function
-    of a :class:`Lookups` giving the rows: its lookups then run in this transaction."""
+    of a :class:`Lookups` giving the rows: its lookups then run in this transaction.
+    ``keep_ids``: each created row's ``id`` (in its data) is the id it gets — a table
+    restored from an export keeps its ids, so links to it by id hold; an id the table
+    already has (in the trash too) is an error on that row."""
     if mode not in MODES:
         raise BadQuery(f"Import mode must be one of {', '.join(MODES)}; got {mode!r}.", {"mode": mode})
     report = WriteReport()
@@ -111,7 +126,7 @@ def write_many(service, actor, table_name: str, rows: Iterable[tuple[int, int | 
                 view.check(table, "create")
             if mode in ("update", "upsert"):
                 view.check(table, "update")
-            writer = _Writer(service, conn, snap, table, actor, report, dry_run)
+            writer = _Writer(service, conn, snap, table, actor, report, dry_run, keep_ids)
             first_id = service.computed.bulk_marker(conn, snap, table)
             if callable(rows):  # rows that look up links, keys and users as they are read
                 rows = rows(Lookups(service, conn, actor))
@@ -125,6 +140,9 @@ def write_many(service, actor, table_name: str, rows: Iterable[tuple[int, int | 
             if dry_run or report.error_count or (veto is not None and veto()):
                 raise _Rollback()
             if writer.created_ranges:
+                first_id = min(first_id, writer.created_ranges[0][0], *(r[0] for r in writer.created_ranges))
+                for child, marker in writer.lines_markers.values():  # line amounts before totals
+                    service.computed.after_bulk(conn, snap, child, marker, actor)
                 service.computed.after_bulk(conn, snap, table, first_id, actor)
             report.import_id = _journal(conn, table, actor, mode, source, writer)
             refresh_statistics(conn, writer.sql, report.created + len(writer.updated))
@@ -135,15 +153,17 @@ def write_many(service, actor, table_name: str, rows: Iterable[tuple[int, int | 
 
 
 class _Writer:
-    def __init__(self, service, conn, snap, table: TableDef, actor, report: WriteReport, dry_run: bool):
+    def __init__(self, service, conn, snap, table: TableDef, actor, report: WriteReport, dry_run: bool,
+                 keep_ids: bool = False):
         self.service, self.conn, self.snap, self.table, self.actor = service, conn, snap, table, actor
-        self.report, self.dry_run = report, dry_run
+        self.report, self.dry_run, self.keep_ids = report, dry_run, keep_ids
+        self.kept_ids: set[int] = set()
         self.registry = service.registry
         self.sql = snap.sql_table(table)
         self.now = service.clock()
         self.system = dict(version=1, created_at=self.now, updated_at=self.now, created_by=actor.id,
                            updated_by=actor.id, owner=actor.id)
-        self.creates: list[tuple[int, dict]] = []
+        self.creates: list[tuple[int, dict, dict]] = []  # (row, data, line items by lines field)
         self.updates: list[tuple[int, int, dict]] = []
         self.created_ranges: list[list[int]] = []
         self.updated: dict[str, dict] = {}
@@ -153,6 +173,9 @@ class _Writer:
         self.view = service.access.view(actor, snap, conn)  # field rules and row scopes
         self.parser = RowParser(self.registry, table, refuse_read_only=True)
         self.inserter = bulk.RowInserter(conn, self.sql, self.parser.columns + counters.columns(table), self.system)
+        self.lines_fields = {f.api_name: f for f in table.fields if f.type == "lines"}
+        self.lines_markers: dict[int, tuple] = {}  # line-item table id -> (table, its first new id)
+        self.with_lines = False  # some row has line items: a dry run then writes too (rolled back)
 
     # --- rows ---------------------------------------------------------------------
     def add(self, row: int, record_id: int | None, data: dict) -> None:
@@ -167,7 +190,11 @@ class _Writer:
                 self._flush_updates()
 
     def _create(self, row: int, data: dict) -> None:
-        self.creates.append((row, data))
+        """``data`` may give a lines field a list of (file row, line) pairs."""
+        lines = {k: data.pop(k) for k in [k for k in data if k in self.lines_fields]} if self.lines_fields else {}
+        if any(lines.values()):
+            self.with_lines = True
+        self.creates.append((row, data, lines))
         if len(self.creates) >= BATCH:
             self._flush_creates()
 
@@ -191,32 +218,75 @@ class _Writer:
         batch, self.creates = self.creates, []
         if not batch:
             return
-        rows = [data for _, data in batch]
+        rows = [data for _, data, _ in batch]
         self.view.check_values_many(self.table, rows, "create")  # field rules, as one save checks them
         parsed = self.parser.parse_batch(rows)
         for k, errors in parsed.errors.items():
             self._errors(batch[k][0], errors)
         count = len(parsed.rows)
         bad = self._ref_errors(parsed.values)
+        if self.keep_ids:
+            for j, messages in self._id_errors([batch[k][1].get("id") for k in parsed.rows]).items():
+                bad.setdefault(j, {}).update(messages)
         for j, messages in self._unique_errors(parsed.values).items():
             bad.setdefault(j, {}).update(messages)
         for j, k in enumerate(parsed.rows):
-            row, data = batch[k]
+            row, data, _ = batch[k]
             if j in bad:
                 self._errors(row, bad[j])
             elif len(self.report.preview) < PREVIEW_ROWS:  # as parse_input gives them: sent or defaulted
                 self._preview(row, "create", None, {name: v for name, v in parsed.record(j).items()
                                                     if name in data or v is not None})
-        if self.report.error_count or self.dry_run:
+        if self.report.error_count or (self.dry_run and not self.with_lines):
             self.report.created += count - len(bad)
             return
         counters.fill(self.conn, self.table, parsed.db, count, self.now.date())
-        ids = self.inserter.insert(parsed.db, count)
+        wanted = [batch[k][1].get("id") for k in parsed.rows] if self.keep_ids else None
+        ids = self.inserter.insert(parsed.db, count, ids=wanted)
+        self._insert_lines([(ids[j], batch[k][2]) for j, k in enumerate(parsed.rows)])
         self.view.require_created_in_scope(self.conn, self.table, ids, "create")
         audit.record_created(self.conn, self.table.id, audit.runs_of(ids), self.actor.id, {"import": [None, True]},
                              self.now)
         self._remember_ids(ids)
         self.report.created += len(ids)
+
+    def _insert_lines(self, parents: list[tuple[int, dict]]) -> None:
+        """Line items of the records just inserted, each through the record service's own
+        insert (its checks, fill from links, defaults, counters); a line's problem is
+        reported with its row in the line items' sheet or file, as ``<lines field>.<field>``."""
+        for parent_id, lines in parents:
+            for name, items in lines.items():
+                if not items:
+                    continue
+                child = self.snap.child_table(self.lines_fields[name])
+                if child.id not in self.lines_markers:
+                    self.lines_markers[child.id] = (child, self.service.computed.bulk_marker(self.conn, self.snap, child))
+                for position, (line_row, line) in enumerate(items, 1):
+                    try:
+                        self.service._insert(self.conn, self.snap, child, self.actor, line,
+                                             parent_id=parent_id, position=position)
+                    except ValidationFailed as exc:
+                        for field, messages in exc.errors.items():
+                            for message in messages:
+                                self.report.error(line_row, f"{name}.{field}", message)
+
+    def _id_errors(self, wanted: list) -> dict[int, dict]:
+        """Rows whose kept id is missing, repeated, or already a record's (in the trash too)."""
+        bad: dict[int, dict] = {}
+        good = sorted({i for i in wanted if isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2 ** 62})
+        taken = set()
+        for start in range(0, len(good), BATCH):
+            taken.update(self.conn.execute(select(self.sql.c.id).where(self.sql.c.id.in_(good[start:start + BATCH])))
+                         .scalars())
+        for j, record_id in enumerate(wanted):
+            if not isinstance(record_id, int) or isinstance(record_id, bool) or not 0 < record_id < 2 ** 62:
+                bad[j] = {"id": ["the ID is needed to keep it (a whole number from 1)"]}
+            elif record_id in taken:
+                bad[j] = {"id": [f"record #{record_id} already exists (the table must not have this ID)"]}
+            elif record_id in self.kept_ids:
+                bad[j] = {"id": [f"ID {record_id} is in the file twice"]}
+            self.kept_ids.add(record_id) if isinstance(record_id, int) else None
+        return bad
 
     def _remember_ids(self, ids: list[int]) -> None:
         for i in ids:

@@ -95,6 +95,7 @@ class RowInserter:
         # so each row binds its own values only
         inline = {k: literal_column(_literal(v)) for k, v in self.constants.items() if _literal(v) is not None}
         self.constants = {k: v for k, v in self.constants.items() if k not in inline}
+        self.inline = inline
         compiled = insert(table).values(inline).compile(dialect=conn.dialect,
                                                         column_keys=[*self.columns, *self.constants])
         self.statement = str(compiled)
@@ -108,11 +109,14 @@ class RowInserter:
         """The values of ``columns`` will come in the driver's form already: not converted."""
         self.binders = [None if c in columns else b for c, b in zip(self.columns, self.binders)]
 
-    def insert(self, data: list[list], count: int) -> list[int]:
+    def insert(self, data: list[list], count: int, ids: list[int] | None = None) -> list[int]:
         """Insert ``count`` rows (``data[i]`` holds the values of ``columns[i]``); returns
-        the new ids in order."""
+        the new ids in order. ``ids``: the ids to give them (an import keeping the ids of its
+        file); the table's id sequence then moves past them."""
         if not count:
             return []
+        if ids is not None:
+            return self._insert_with_ids(data, count, list(ids))
         if self.postgres:
             ids = self.conn.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
                                     {"t": self.conn.dialect.identifier_preparer.format_table(self.table), "n": count}
@@ -127,6 +131,28 @@ class RowInserter:
         if first <= before:  # pragma: no cover - would mean a second writer
             raise RuntimeError("bulk insert ids are not consecutive")
         return list(range(first, after + 1))
+
+    def _insert_with_ids(self, data: list[list], count: int, ids: list[int]) -> list[int]:
+        if self.postgres:
+            _copy_tuples(self.conn, self.table, self.order, self._params(data, count, ids))
+            name = self.conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {
+                "t": self.conn.dialect.identifier_preparer.format_table(self.table)}).scalar_one()
+            last, called = self.conn.exec_driver_sql(f"SELECT last_value, is_called FROM {name}").one()
+            top = max(ids)
+            if top > last or (top == last and not called):  # never back: a purged id stays used
+                self.conn.execute(text("SELECT setval(:s, :v)"), {"s": name, "v": top})
+            return ids
+        if not hasattr(self, "id_statement"):
+            compiled = insert(self.table).values(self.inline).compile(
+                dialect=self.conn.dialect, column_keys=["id", *self.columns, *self.constants])
+            self.id_statement, self.id_order = str(compiled), list(compiled.positiontup)
+        order, self.order = self.order, self.id_order  # AUTOINCREMENT keeps its own high mark
+        try:
+            rows = list(self._params(data, count, ids))
+        finally:
+            self.order = order
+        self.conn.exec_driver_sql(self.id_statement, rows)
+        return ids
 
     def _params(self, data: list[list], count: int, ids: list[int] | None = None):
         """Parameter tuples in statement order: each data column through its column type's

@@ -32,13 +32,29 @@ LOOKUP_CHUNK = 500
 
 
 @dataclass
-class RowStream:
-    table: TableDef           # restricted to the readable fields
+class LineItems:
+    """The line items of the streamed records for one readable lines field: each in the
+    API's shape plus ``parent_id`` (the record it belongs to), by record and position."""
+
+    field: FieldDef           # the lines field of the streamed table
+    table: TableDef           # its line-item table, restricted to the readable fields
     fields: list[FieldDef]    # the readable fields with a value, in order
     _open: Callable[[], Iterator[list[dict]]]
 
     def batches(self) -> Iterator[list[dict]]:
         return self._open()
+
+
+@dataclass
+class RowStream:
+    table: TableDef           # restricted to the readable fields
+    fields: list[FieldDef]    # the readable fields with a value, in order
+    _open: Callable[[bool], Iterator[list[dict]]]
+    lines: list[LineItems] = dataclasses.field(default_factory=list)
+
+    def batches(self, with_lines: bool = False) -> Iterator[list[dict]]:
+        """Batches of records; ``with_lines``: each with its line items (as the API shows them)."""
+        return self._open(True) if with_lines else self._open()
 
     def records(self) -> Iterator[dict]:
         for batch in self.batches():
@@ -69,16 +85,42 @@ def open_stream(service, actor, table_name: str, q: ListQuery, batch: int, actio
     fields = [f for f in visible.fields if service.registry.get(f.type).has_column]
     batch = max(1, int(batch))
 
+    reader = RecordReader(service.registry, snap, view.readable, view.scope)
+
+    def read(with_lines: bool = False) -> Iterator[list[dict]]:
+        with service.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
+            for rows in result.mappings().partitions(batch):
+                records = reader.to_json(conn, visible, rows, with_lines=with_lines)
+                yield [_strip(r) for r in records]
+                time_limit.restart(conn)  # each batch has the query time limit, not the whole export
+
+    chosen = select(sql.c.id).where(and_(*where), *([] if extra is None else [extra]))
+    lines = [_line_items(service, snap, view, f, chosen, reader, batch)
+             for f in visible.fields if f.type == "lines"]
+    return RowStream(visible, fields, read, lines)
+
+
+def _line_items(service, snap, view, field: FieldDef, chosen, reader: RecordReader, batch: int) -> LineItems:
+    """The live line items of the records ``chosen`` selects, by record and position."""
+    child = snap.child_table(field)
+    visible = visible_table(child, view.readable(child))
+    csql = snap.sql_table(child)
+    stmt = (select(csql).where(csql.c.parent_id.in_(chosen), csql.c.deleted_at.is_(None))
+            .order_by(csql.c.parent_id, csql.c.position, csql.c.id))
+
     def read() -> Iterator[list[dict]]:
-        reader = RecordReader(service.registry, snap, view.readable, view.scope)
         with service.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
             for rows in result.mappings().partitions(batch):
                 records = reader.to_json(conn, visible, rows, with_lines=False)
+                for row, record in zip(rows, records):
+                    record["parent_id"] = row["parent_id"]
+                    record.pop("owner", None)
                 yield [_strip(r) for r in records]
-                time_limit.restart(conn)  # each batch has the query time limit, not the whole export
+                time_limit.restart(conn)
 
-    return RowStream(visible, fields, read)
+    return LineItems(field, visible, [f for f in visible.fields if service.registry.get(f.type).has_column], read)
 
 
 def _strip(record: dict) -> dict:

@@ -1,11 +1,14 @@
 """Imports: ``POST /tables/<table>/imports`` (multipart) and ``POST /imports/<id>/revert``.
 
-The upload is a ``file`` part (CSV or XLSX) plus an optional ``options`` part holding
-JSON: ``mapping`` (column header -> field, null to skip), ``mode`` (create, update,
-upsert), ``key``, ``links`` (link field -> key field of its target), ``encoding``,
-``delimiter``, ``header_row``, ``sheet``. ``?dry_run=true`` (or ``"dry_run": true`` in
-the options) validates every row and writes nothing. The answer lists every row error
-(row, column, value, reason) and a preview of the first rows as they will be stored.
+The upload is a ``file`` part (CSV, XLSX, or a JSON export) plus an optional ``options``
+part holding JSON: ``mapping`` (column header -> field, null to skip; columns it leaves
+out are auto-matched), ``mode`` (create, update, upsert), ``key``, ``links`` (link field
+-> key field of its target), ``encoding``, ``delimiter``, ``header_row``, ``sheet``,
+``format``, ``keep_ids``. A part ``lines.<lines field>`` holds that field's line items
+(the CSV export's second file, keyed by ``Record ID``); an XLSX carries them on its own
+sheets. ``?dry_run=true`` (or ``"dry_run": true`` in the options) validates every row and
+writes nothing. The answer lists every row error (row, column, value, reason; ``sheet``
+for a line item) and a preview of the first rows as they will be stored.
 """
 
 from __future__ import annotations
@@ -62,18 +65,30 @@ def import_file(table):
         data["dry_run"] = dry_run
     options = ImportOptions.from_dict(data)
     filename = Path(upload.filename or "upload.csv").name
-    handle, path = tempfile.mkstemp(suffix=Path(filename).suffix or ".csv")
+    saved: list[str] = []
     try:
-        with os.fdopen(handle, "wb") as out:
-            upload.save(out)
-        result = run_import(rt, current_actor(), table, path, filename, options)
+        path = _saved(upload, filename, saved)
+        lines = {}
+        for part, item in request.files.items():
+            if part.startswith("lines."):
+                lines[part[len("lines."):]] = _saved(item, Path(item.filename or "lines.csv").name, saved)
+        result = run_import(rt, current_actor(), table, path, filename, options, lines_files=lines)
     finally:
-        os.unlink(path)
+        for name in saved:
+            os.unlink(name)
     if result["error_count"] and not options.dry_run:
         first = result["errors"][0]
         raise ImportFailed(f"{result['error_count']} problem(s) in the file; nothing was imported. "
                            f"First: row {first['row']}, {first['column'] or 'the row'}: {first['reason']}.", result)
     return result, 201 if result["written"] else 200
+
+
+def _saved(upload, filename: str, saved: list) -> str:
+    handle, path = tempfile.mkstemp(suffix=Path(filename).suffix or ".csv")
+    saved.append(path)
+    with os.fdopen(handle, "wb") as out:
+        upload.save(out)
+    return path
 
 
 @bp.get("/imports/<int:import_id>")
@@ -94,6 +109,7 @@ def openapi_paths(spec) -> None:
     tag = "imports"
     row_error = {"type": "object", "properties": {
         "row": {"type": "integer", "description": "Line in the file (1 = the first line)."},
+        "sheet": {"type": "string", "description": "For a line item: the sheet or file it is in."},
         "column": {"type": ["string", "null"]}, "field": {"type": ["string", "null"]},
         "value": {}, "reason": {"type": "string"}}}
     spec.components.schema("ImportReport", component={
@@ -103,7 +119,9 @@ def openapi_paths(spec) -> None:
             "import_id": {"type": ["integer", "null"], "description": "Revert with POST /imports/{id}/revert."},
             "mode": {"enum": ["create", "update", "upsert"]}, "key": {"type": ["string", "null"]},
             "source": {"type": "object", "description": "Detected format, encoding, delimiter, header row."},
-            "mapping": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+            "mapping": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "null"]}},
+            "lines": {"type": "object", "description": "Lines field -> where its line items came from, "
+                                                       "their column mapping and row count."},
             "rows": {"type": "integer"}, "created": {"type": "integer"}, "updated": {"type": "integer"},
             "error_count": {"type": "integer"}, "errors": {"type": "array", "items": row_error},
             "preview": {"type": "array", "items": {"type": "object"},
@@ -119,7 +137,9 @@ def openapi_paths(spec) -> None:
         "links": {"type": "object", "additionalProperties": {"type": "string"},
                   "description": "Link field -> the key field of its target (default: its display field)."},
         "dry_run": {"type": "boolean"}, "encoding": {"type": "string"}, "delimiter": {"type": "string"},
-        "header_row": {"type": "integer"}, "sheet": {"type": "string"}, "format": {"enum": ["csv", "xlsx"]}}}
+        "header_row": {"type": "integer"}, "sheet": {"type": "string"}, "format": {"enum": ["csv", "xlsx", "json"]},
+        "keep_ids": {"type": "boolean", "description": "Create the records with the IDs of the file's ID column "
+                                                       "(mode create; restoring a table keeps links to it)."}}}
     import_ref = {"$ref": "#/components/schemas/ImportReport"}
     journal = {"type": "object", "properties": {
         "id": {"type": "integer"}, "table": {"type": "string"}, "table_id": {"type": "integer"},
@@ -136,7 +156,11 @@ def openapi_paths(spec) -> None:
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"], "properties": {
                 "file": {"type": "string", "format": "binary"},
-                "options": {**options, "description": "JSON text."}}}}}},
+                "options": {**options, "description": "JSON text."}},
+            "patternProperties": {"^lines\\.[a-z][a-z0-9_]*$": {
+                "type": "string", "format": "binary",
+                "description": "lines.<lines field>: a CSV or XLSX of that field's line items, keyed by "
+                               "'Record ID' (the ID column of the records' file)."}}}}}},
         "responses": {**ok("Written (created or updated records).", import_ref, 201),
                       **ok("A dry run, or nothing to write.", import_ref), **errors(*WRITE_ERRORS)}}})
     spec.path(path="/imports/{import_id}", parameters=[import_id], operations={

@@ -9,7 +9,7 @@ import csv
 import io
 from typing import Iterator
 
-from .cells import export_columns, text_of
+from .cells import export_columns, line_columns, text_of
 
 BOM = "\ufeff"
 
@@ -17,14 +17,28 @@ BOM = "\ufeff"
 def list_csv(registry, stream, delimiter: str = ",", decimal: str = ".") -> Iterator[bytes]:
     """One chunk per batch of the record stream; the header first. ``decimal`` is the
     decimal sign of numbers."""
-    columns = export_columns(registry, stream.fields)
+    return _rows_csv(export_columns(registry, stream.fields), stream.batches(), delimiter, decimal)
+
+
+def lines_csv(registry, stream, field_name: str, delimiter: str = ",", decimal: str = ".") -> Iterator[bytes]:
+    """The line items (of the lines field ``field_name``) of the streamed records, keyed by
+    ``Record ID``: the second file of a CSV export of a table with line items."""
+    part = next((p for p in stream.lines if p.field.api_name == field_name), None)
+    if part is None:
+        from cardfile.metamodel.errors import BadQuery
+        raise BadQuery(f"{stream.table.label!r} has no line items called {field_name!r}.",
+                       {"lines": field_name, "allowed": [p.field.api_name for p in stream.lines]})
+    return _rows_csv(line_columns(registry, part.fields), part.batches(), delimiter, decimal)
+
+
+def _rows_csv(columns, batches, delimiter: str, decimal: str) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow([c.header for c in columns])
     yield _drain(buffer)
     numbers = {i for i, c in enumerate(columns) if c.kind == "number"} if decimal != "." else set()
-    for batch in stream.batches():
+    for batch in batches:
         for record in batch:
             cells = [text_of(c.get(record)) for c in columns]
             for i in numbers:

@@ -1,7 +1,11 @@
 """XLSX exports with xlsxwriter.
 
 Lists are written in constant-memory mode (a row is flushed as soon as the next begins)
-into a temporary file the caller streams and deletes. Reports get a header of column
+into a temporary file the caller streams and deletes, so that they import back as they
+were: a sheet of line items per lines field (keyed by ``Record ID``); numbers with more
+than 15 significant digits (what a spreadsheet keeps) as text, and dates before 1 March
+1900 (which spreadsheets cannot hold as dates) as ISO text, each column saying so in a note
+on its header; money and money formulas as numbers with the currency as number format. Reports get a header of column
 groups, row labels, number and date formats per value, a frozen header, bold subtotals
 and totals, and a native Excel chart of the first value.
 """
@@ -13,7 +17,7 @@ from decimal import Decimal
 
 import xlsxwriter
 
-from .cells import export_columns
+from .cells import RECORD_ID, export_columns, line_columns
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -30,52 +34,114 @@ def _sheet_name(text: str) -> str:
     return cleaned[:SHEET_NAME_MAX]
 
 
+#: a spreadsheet keeps 15 significant digits of a number; longer ones are written as text
+EXACT_DIGITS = 15
+#: the first day a spreadsheet holds as a date and every reader reads back as that day
+#: (Excel counts a 29 February 1900 that never was; earlier days are written as ISO text)
+FIRST_DATE = dt.date(1900, 3, 1)
+NUMBER_NOTE = ("Numbers with more than 15 significant digits are written as text, "
+               "so that every digit is kept.")
+DATE_NOTE = "Dates before 1 March 1900, which spreadsheets cannot hold as dates, are written as text (YYYY-MM-DD)."
+RECORD_ID_NOTE = "The ID of the record this line belongs to (the ID column of the first sheet)."
+
+
 def list_xlsx(registry, stream, path: str, title: str = "Records") -> None:
-    columns = export_columns(registry, stream.fields)
+    """The records on the first sheet; the line items of each readable lines field on a
+    sheet of their own, keyed by ``Record ID`` (see ``cells``)."""
     workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "remove_timezone": True})
     try:
+        writer = _ListWriter(workbook)
+        names = {_sheet_name(title).casefold()}
         sheet = workbook.add_worksheet(_sheet_name(title))
-        header = workbook.add_format({"bold": True, "bottom": 1})
-        formats = {
-            "date": workbook.add_format({"num_format": DATE_FORMAT}),
-            "datetime": workbook.add_format({"num_format": DATETIME_FORMAT}),
-            "integer": workbook.add_format({"num_format": "0"}),
-        }
-        numbers = {}
-        for c in columns:
-            if c.kind == "number" and c.places not in numbers:
-                numbers[c.places] = workbook.add_format({"num_format": number_format(c.places)})
-        for i, c in enumerate(columns):
-            sheet.write_string(0, i, c.header, header)
-            sheet.set_column(i, i, max(10, min(40, len(c.header) + 2)))
-        sheet.freeze_panes(1, 0)
-        row = 1
-        for batch in stream.batches():
-            for record in batch:
-                for i, c in enumerate(columns):
-                    _write(sheet, row, i, c.kind, c.get(record), formats, numbers.get(c.places))
-                row += 1
-        if row > 1:
-            sheet.autofilter(0, 0, row - 1, len(columns) - 1)
+        writer.sheet(sheet, export_columns(registry, stream.fields), stream.batches())
+        for part in stream.lines:
+            name = _sheet_name(part.field.label)
+            if name.casefold() in names:
+                name = _sheet_name(f"{part.field.label} ({part.field.api_name})")
+            names.add(name.casefold())
+            writer.sheet(workbook.add_worksheet(name), line_columns(registry, part.fields), part.batches(),
+                         notes={RECORD_ID: RECORD_ID_NOTE})
     finally:
         workbook.close()
 
 
-def _write(sheet, row: int, col: int, kind: str, value, formats: dict, number) -> None:
-    if value is None:
-        return
-    if kind == "number":
-        sheet.write_number(row, col, float(value), number)
-    elif kind == "integer":
-        sheet.write_number(row, col, value, formats["integer"])
-    elif kind == "date":
-        sheet.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), formats["date"])
-    elif kind == "datetime":
-        sheet.write_datetime(row, col, value, formats["datetime"])
-    elif kind == "boolean":
-        sheet.write_boolean(row, col, bool(value))
-    else:
-        sheet.write_string(row, col, str(value))
+class _ListWriter:
+    def __init__(self, workbook):
+        self.workbook = workbook
+        self.header = workbook.add_format({"bold": True, "bottom": 1})
+        self.formats = {
+            "date": workbook.add_format({"num_format": DATE_FORMAT}),
+            "datetime": workbook.add_format({"num_format": DATETIME_FORMAT}),
+            "integer": workbook.add_format({"num_format": "0"}),
+        }
+        self.numbers: dict[tuple, object] = {}
+
+    def number_format(self, places: int, currency: str | None):
+        key = (places, currency)
+        if key not in self.numbers:
+            text = number_format(places) + (f' "{currency}"' if currency else "")
+            self.numbers[key] = self.workbook.add_format({"num_format": text})
+        return self.numbers[key]
+
+    def sheet(self, sheet, columns, batches, notes: dict | None = None) -> None:
+        notes = dict(notes or {})
+        for i, c in enumerate(columns):
+            sheet.write_string(0, i, c.header, self.header)
+            sheet.set_column(i, i, max(10, min(40, len(c.header) + 2)))
+            note = notes.get(c.header) or (NUMBER_NOTE if c.kind == "number" else
+                                           DATE_NOTE if c.kind in ("date", "datetime") else None)
+            if note:
+                sheet.write_comment(0, i, note)
+        sheet.freeze_panes(1, 0)
+        row = 1
+        for batch in batches:
+            for record in batch:
+                for i, c in enumerate(columns):
+                    self.cell(sheet, row, i, c, c.get(record), record)
+                row += 1
+        if row > 1:
+            sheet.autofilter(0, 0, row - 1, len(columns) - 1)
+
+    def cell(self, sheet, row: int, col: int, c, value, record) -> None:
+        if value is None:
+            return
+        kind = c.kind
+        if isinstance(value, str) and kind != "text":  # a formula's error, or an odd value
+            sheet.write_string(row, col, value)
+        elif kind == "number":
+            if _digits(value) > EXACT_DIGITS:
+                sheet.write_string(row, col, str(value))
+            else:
+                currency = c.currency(record) if c.currency is not None else None
+                sheet.write_number(row, col, float(value), self.number_format(c.places, currency))
+        elif kind == "integer":
+            if abs(int(value)) >= 10 ** EXACT_DIGITS:
+                sheet.write_string(row, col, str(value))
+            else:
+                sheet.write_number(row, col, value, self.formats["integer"])
+        elif kind == "date":
+            if value < FIRST_DATE:
+                sheet.write_string(row, col, value.isoformat())
+            else:
+                sheet.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), self.formats["date"])
+        elif kind == "datetime":
+            if value.date() < FIRST_DATE or value.microsecond:
+                sheet.write_string(row, col, value.isoformat(sep=" "))  # a date or a fraction it cannot hold
+            else:
+                sheet.write_datetime(row, col, value, self.formats["datetime"])
+        elif kind == "boolean":
+            sheet.write_boolean(row, col, bool(value))
+        else:
+            sheet.write_string(row, col, str(value))
+
+
+def _digits(value) -> int:
+    """Significant digits of a decimal (``1234567890123.4567``: 17)."""
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    digits = value.normalize().as_tuple().digits if value else (0,)
+    exponent = value.normalize().as_tuple().exponent if value else 0
+    return max(len(digits), len(digits) + exponent if isinstance(exponent, int) and exponent > 0 else 0)
 
 
 # --- reports -----------------------------------------------------------------------

@@ -111,10 +111,21 @@ def _decode_sample(sample: bytes, encoding: str) -> str:
 
 
 def detect_delimiter(text: str) -> str:
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    """The delimiter that splits the first rows into the most regular number of cells.
+
+    Rows are read as CSV with each candidate (quoted cells kept whole), so a line break
+    inside a quoted text followed by ``; x`` does not look like a row split by ``;``."""
     best, best_score = ",", -1.0
     for d in DELIMITERS:
-        counts = [len(next(csv.reader([line], delimiter=d))) for line in lines]
+        counts = []
+        try:
+            for row in csv.reader(io.StringIO(text), delimiter=d):
+                if any(cell.strip() for cell in row):
+                    counts.append(len(row))
+                if len(counts) >= 50:
+                    break
+        except csv.Error:
+            pass  # a sample cut inside a quoted cell: the rows before it count
         if not counts or max(counts) < 2:
             continue
         common = max(set(counts), key=counts.count)
@@ -174,6 +185,20 @@ def _csv_rows(source: Source) -> Iterator[tuple[int, list]]:
         except csv.Error as exc:
             raise ImportFileInvalid(f"Line {reader.line_num} cannot be read as CSV: {exc}.",
                                     {"row": reader.line_num}) from None
+
+
+def sheet_names(path) -> list[str]:
+    """The sheets of an XLSX workbook, in order."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+        raise ImportFileInvalid(f"The file is not a readable XLSX workbook ({exc.__class__.__name__}).", {}) from None
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
 
 
 def _open_workbook(source: Source):
