@@ -12,7 +12,9 @@ when the record is saved) and files are not attached.
 The answer holds the record's values as JSON (the readable fields only, line items with
 theirs), which fields got a default, which are visible, every problem by field (line items
 by line), and the rules a save would refuse with. A problem is an answer, not a failure:
-only a table, record or right that is missing is an error.
+only a table, record or right that is missing is an error. Asked with no changes, a stored
+record needs only the right to read it (a card that opens read-only still knows which
+fields its "show only when" conditions hide).
 """
 
 from __future__ import annotations
@@ -38,16 +40,17 @@ def preview(service, actor, table_name: str, data: Any, record_id: int | None = 
     with service.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
         snap, table = service._table(conn, table_name)
         view = service.access.view(actor, snap, conn)
-        action = "create" if record_id is None else "update"
-        view.check(table, action)
         data = dict(data) if isinstance(data, dict) else {}
+        # a stored record without changes (the card as it opens) needs only the right to read it
+        action = "create" if record_id is None else "update" if data else "read"
+        view.check(table, action)
         errors: dict[str, list[str]] = {}
         _drop_refused(view, table, data, action, errors)
         row = None
         current: dict = {}
         if record_id is not None:
             row = service._existing(conn, snap, table, record_id)
-            view.require_reach(conn, table, row["id"], "update")
+            view.require_reach(conn, table, row["id"], action)
             current = RecordReader(service.registry, snap).values(table, row)
         fs = service.computed.formulas(conn, snap)
         loader = Loader(conn, fs.schema, service.registry)

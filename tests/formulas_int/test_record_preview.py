@@ -124,3 +124,16 @@ def test_a_picked_record_fills_its_fields_as_a_save_would(books):
     assert line["price"] == "2.50" and line["item"] == "Bolt" and line["amount"] == "10.00"
     assert {"price", "item"} <= set(line["_defaults"])
     assert answer["values"]["total"] == "10.00"
+
+
+def test_a_stored_record_without_changes_needs_only_the_right_to_read(books, runtime, admin):
+    books.field("clients", {"label": "Note", "api_name": "note", "type": "text",
+                            "options": {"visible_if": "discount > 5"}})
+    acme = books.add("clients", name="ACME", discount="2")
+    reader = runtime.users.create("reader", "reader-password", actor=admin)
+    runtime.groups.create(admin, "readers")
+    runtime.groups.add_member(admin, "readers", "reader")
+    runtime.groups.set_permission(admin, "readers", "clients", {"actions": ["read"]})
+    assert runtime.records.preview(reader, "clients", {}, record_id=acme["id"])["visible"] == {"note": False}
+    with pytest.raises(AccessDenied):
+        runtime.records.preview(reader, "clients", {"name": "x"}, record_id=acme["id"])
