@@ -31,7 +31,8 @@ Field generators (a plain list means ``choose``, a plain scalar is a constant):
                                   a link to a record (with those values) whose ``field`` (a
                                   balance) is above zero, less what this run generated
                                   against it with ``remaining``; with ``oldest``, one of the
-                                  ``among`` oldest such records by that field
+                                  ``among`` oldest such records by that field; when none is
+                                  left, the record is not made (fewer than ``count``)
     {remaining: link.field, full: 0.6, step: 10}
                                   money or a number: what is left of the linked record's
                                   ``field`` (all of it with probability ``full``, else a part)
@@ -134,7 +135,9 @@ class DemoGenerator:
         start = len(rows)
         for n in range(start + 1, start + int(item.get("count", 0)) + 1):
             rows.append(self._record(table, specs, n, {}, path, only_specified=False))
-        return rows
+        # a record whose ``open`` link found nothing left (every invoice paid) is not made
+        opened = [name for name, spec in specs.items() if isinstance(spec, dict) and "open" in spec]
+        return [r for r in rows if all(r.get(name) is not None for name in opened)]
 
     def _write(self, table: TableDef, rows: list[dict]) -> None:
         if not rows:
