@@ -18,7 +18,7 @@ from ..model import TableDef
 from ..storage import names
 from ..storage.engine import bulk_cache
 from ..storage.platform_tables import cf_users
-from . import aggregate, audit, ownership, batch, counters, preview, stream
+from . import aggregate, audit, ownership, batch, counters, preview, purge, stream
 from ..formulas import Computed
 from .bulk_create import BulkCreate
 from .fill import fill_from_links
@@ -202,6 +202,17 @@ class RecordService:
 
     def revert_import(self, actor: Actor, import_id: int, force: bool = False) -> dict:
         return batch.revert_import(self, actor, import_id, force=force)
+
+    # --- emptying the trash (purge.py) ----------------------------------------------------
+    def purge(self, actor: Actor, table_name: str, record_id: int | None = None,
+              before: dt.datetime | None = None) -> dict:
+        """Delete for good one trashed record, or the table's trash (what was trashed before
+        ``before``, or all of it), with line items; needs the ``purge`` permission."""
+        return purge.purge(self, actor, table_name, record_id, before)
+
+    def purge_expired(self, days: int, now: dt.datetime | None = None) -> dict:
+        """The scheduled purge: records trashed more than ``days`` days ago, in every table."""
+        return purge.purge_expired(self, days, now)
 
     def preview(self, actor: Actor, table_name: str, data: dict, record_id: int | None = None) -> dict:
         """What saving ``data`` (a new record, or changes to ``record_id``) would compute:

@@ -60,7 +60,11 @@ def export_list(table):
 
 
 def openapi_paths(spec) -> None:
-    """Document this route (called by ``openapi.build_spec``)."""
+    """Document this route (called by ``openapi.build_spec``), and the trash routes of
+    ``record_routes`` (emptying the trash: the other end of a table's data life)."""
+    from .record_routes import openapi_paths as trash_paths
+
+    trash_paths(spec)
     from .openapi import READ_ERRORS, TABLE, errors
     from .schemas import RecordListQuery
 

@@ -8,6 +8,8 @@ the record's current value (a record read, changed and sent back whole).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import jsonify, request, url_for
 
 from cardfile.metamodel.errors import AccessDenied, BadQuery
@@ -17,7 +19,7 @@ from cardfile.platform.app.factory import get_runtime
 from .auth import current_actor
 from .formula_routes import where_param
 from .requests import json_body
-from .schemas import TrashedQuery, VersionQuery, list_query, load_query
+from .schemas import EmptyTrashQuery, TrashedQuery, VersionQuery, list_query, load_query
 from .v1 import bp
 
 
@@ -134,6 +136,21 @@ def restore_record(table, record_id):
     return get_runtime().records.restore(current_actor(), table, _id(record_id))
 
 
+@bp.delete("/tables/<table>/trash")
+def empty_trash(table):
+    """Delete the table's trash for good (``older_than_days``: only what was trashed before)."""
+    days = load_query(EmptyTrashQuery(), request.args)["older_than_days"]
+    runtime = get_runtime()
+    before = None if days is None else runtime.records.clock() - dt.timedelta(days=days)
+    return runtime.records.purge(current_actor(), table, before=before)
+
+
+@bp.delete("/tables/<table>/trash/<record_id>")
+def purge_record(table, record_id):
+    """Delete one record that is in the trash, for good."""
+    return get_runtime().records.purge(current_actor(), table, _id(record_id))
+
+
 @bp.get("/tables/<table>/records/<record_id>/history")
 def record_history(table, record_id):
     return {"history": get_runtime().records.history(current_actor(), table, _id(record_id))}
@@ -151,3 +168,30 @@ def if_match_version() -> int | None:
     if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
         raise BadQuery("If-Match must hold the record's version, e.g. If-Match: \"3\".", {"if_match": header})
     return int(text)
+
+
+def openapi_paths(spec) -> None:
+    """Document the trash routes (called by ``openapi.build_spec``)."""
+    from .openapi import READ_ERRORS, TABLE, errors, ok, operation, path_param, query, ref
+
+    spec.components.schema("PurgeResult", component={
+        "type": "object", "required": ["table", "purged", "lines", "links_emptied"],
+        "properties": {"table": {"type": "string"},
+                       "purged": {"type": "integer", "description": "Records deleted for good."},
+                       "lines": {"type": "integer", "description": "Their line items, and line items "
+                                                                     "removed from records, deleted."},
+                       "links_emptied": {"type": "integer", "description": "Links to them, emptied."}}})
+    result = ref("PurgeResult")
+    record_id = path_param("record_id", "The id of a record in the trash.", {"type": "integer"})
+    spec.path(path="/tables/{table}/trash", parameters=[TABLE], operations={
+        "delete": operation("empty_trash", "trash", "Empty a table's trash", {
+            **ok("What was deleted for good.", result), **errors(*READ_ERRORS)},
+            params=[query(EmptyTrashQuery)],
+            description="Deletes the table's records in the trash (those within your row scope for purge) "
+                        "for good, with their line items and the line items removed from records; links "
+                        "other records hold to them are emptied. Needs the purge permission. The audit "
+                        "log keeps their entries.")})
+    spec.path(path="/tables/{table}/trash/{record_id}", parameters=[TABLE, record_id], operations={
+        "delete": operation("purge_record", "trash", "Delete one record in the trash for good", {
+            **ok("What was deleted for good.", result), **errors(*READ_ERRORS)},
+            description="Only a record in the trash (404 otherwise); needs the purge permission.")})

@@ -48,6 +48,12 @@ class PurgeQuery(_Query):
         "description": "Drop an item that is already in the trash, for good."})
 
 
+class EmptyTrashQuery(_Query):
+    older_than_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=36500), metadata={
+        "description": "Only records that went to the trash more than this many days ago "
+                       "(default: every record in the trash)."})
+
+
 class VersionQuery(_Query):
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID), metadata={
         "description": "Refuse with 409 unless the record still has this version."})

@@ -184,8 +184,10 @@ def table_trash(table):
              "cells": [format_value(rt.registry, f, r.get(f.api_name)) for f in columns]}
             for r in result["records"]]
     pages = max(1, -(-result["total"] // PER_PAGE))
+    can_purge = rt.access.view(g.user).allows(tdef, "purge")
     return render_template("trash.html", table=tdef, columns=columns, rows=rows, total=result["total"],
-                           page=page, pages=pages)
+                           page=page, pages=pages, can_purge=can_purge,
+                           purge_api=url_for("api.empty_trash", table=tdef.api_name))
 
 
 # The list's Export menu and Import pages attach their routes to ``bp`` too.
