@@ -45,17 +45,25 @@ def month_day(column, dialect: str):
 
 def due_rows(conn, snap: Snapshot, registry: FieldTypeRegistry, table: TableDef, field: FieldDef | None,
              candidates, condition: str | None, recipient_paths: list[str], *, today: dt.date,
-             now: dt.datetime, after_id: int = 0, limit: int = BATCH) -> list[dict]:
-    """``[{"id", "value", "owner", "users": {path: user id}}]`` in id order, after ``after_id``."""
+             now: dt.datetime, after=None, limit: int = BATCH) -> list[dict]:
+    """``[{"id", "value", "owner", "users": {path: user id}}]`` in the order of the date field
+    (then id; a digest: id), the next batch after ``after`` (the last row's ``key``)."""
     dialect = conn.dialect.name
     sql = snap.sql_table(table)
     schema = FormulaSchema(snap, registry, dialect)
     view = schema.view(table)
     columns = [sql.c.id, sql.c.owner]
-    where = [sql.c.deleted_at.is_(None), sql.c.id > after_id]
+    where = [sql.c.deleted_at.is_(None)]
+    order = [sql.c.id]
+    if field is None and after is not None:
+        where.append(sql.c.id > after)
     if field is not None:
         column = sql.c[names.column_name(field.id)]
         columns.append(column.label("value"))
+        order = [column, sql.c.id]  # walks the date's index in order (no scan by id)
+        if after is not None:
+            last_value, last_id = after
+            where.append(sa.or_(column > last_value, sa.and_(column == last_value, sql.c.id > last_id)))
         if candidates.kind == "range":
             where += [column > candidates.low, column <= candidates.high]
         elif candidates.kind == "dates":
@@ -79,14 +87,16 @@ def due_rows(conn, snap: Snapshot, registry: FieldTypeRegistry, table: TableDef,
         from ...formula.to_sql import to_sql
 
         columns.append(to_sql(compiled, sql, schema, dialect, today=today, now=_naive(now)).label(f"u{i}"))
-    stmt = sa.select(*columns).where(*where).order_by(sql.c.id).limit(limit)
+    stmt = sa.select(*columns).where(*where).order_by(*order).limit(limit)
     rows = []
     for row in conn.execute(stmt).mappings():
         users: dict[str, Any] = {}
         for i, path in enumerate(recipient_paths):
             value = row[f"u{i}"]
             users[path] = int(value) if value is not None else None
-        rows.append({"id": row["id"], "owner": row["owner"], "value": row.get("value"), "users": users})
+        value = row.get("value")
+        rows.append({"id": row["id"], "owner": row["owner"], "value": value, "users": users,
+                     "key": row["id"] if field is None else (value, row["id"])})
     return rows
 
 
@@ -99,17 +109,19 @@ def due_plan(conn, snap: Snapshot, registry: FieldTypeRegistry, table: TableDef,
     schema = FormulaSchema(snap, registry, dialect)
     view = schema.view(table)
     columns = [sql.c.id, sql.c.owner]
-    where = [sql.c.deleted_at.is_(None), sql.c.id > 0]
+    where = [sql.c.deleted_at.is_(None)]
+    order = [sql.c.id]
     if field is not None and candidates.kind == "range":
         column = sql.c[names.column_name(field.id)]
         columns.append(column)
         where += [column > candidates.low, column <= candidates.high]
+        order = [column, sql.c.id]
     if condition:
         from ...formula.to_sql import to_where
 
         where.append(to_where(_check(condition, view, schema, "The condition"), sql, schema, dialect,
                               today=today, now=_naive(now)))
-    stmt = sa.select(*columns).where(*where).order_by(sql.c.id).limit(BATCH)
+    stmt = sa.select(*columns).where(*where).order_by(*order).limit(BATCH)
     compiled = stmt.compile(conn, compile_kwargs={"literal_binds": True})
     prefix = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
     return [str(r[-1]) for r in conn.exec_driver_sql(prefix + str(compiled))]

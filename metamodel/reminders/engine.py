@@ -134,17 +134,18 @@ class ReminderEngine:
         if definition.get("kind") == "digest":
             day = candidates.days[-1]
             return self._digest(rule, definition, snap, table, paths, day, when, start, now)
-        after = 0
+        after = None
         while True:
             with self.rt.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
                 rows = due_rows(conn, snap, self.rt.registry, table, field, candidates,
-                                definition.get("condition"), paths, today=today, now=now, after_id=after)
+                                definition.get("condition"), paths, today=today, now=now, after=after,
+                                limit=BATCH)
             occurrences = self._occurrences(rows, definition, when, candidates, start, now)
             last = len(rows) < BATCH
             report.add(self._deliver(rule, definition, snap, table, occurrences, now, advance=last))
             if last:
                 return report
-            after = rows[-1]["id"]
+            after = rows[-1]["key"]
 
     def _occurrences(self, rows: list[dict], definition: dict, when: timing.Timing, candidates,
                      start: dt.datetime, now: dt.datetime) -> list[Occurrence]:
@@ -268,15 +269,15 @@ class ReminderEngine:
             self._advance(rule["id"], now)
             report.already += 1
             return report
-        rows, after = [], 0
+        rows, after = [], None
         while True:
             with self.rt.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
                 batch = due_rows(conn, snap, self.rt.registry, table, None, None, definition.get("condition"),
-                                 paths, today=day, now=now, after_id=after)
+                                 paths, today=day, now=now, after=after, limit=BATCH)
             rows += batch
             if len(batch) < BATCH:
                 break
-            after = batch[-1]["id"]
+            after = batch[-1]["key"]
         by_user: dict[int, list[int]] = {}
         for row in rows:
             for uid in self._recipients_of(row, definition):

@@ -174,3 +174,19 @@ def test_a_deleted_or_retyped_date_field_stops_the_rule_with_a_reason(runtime, a
     clock.advance(minutes=1)
     engine.tick()
     assert "no longer a date" in rules.get(admin, rule["id"])["problem"]
+
+
+def test_many_due_at_once_are_read_in_batches(runtime, admin, anna, rules, engine, inbox, clock, monkeypatch):
+    from cardfile.metamodel.reminders import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "BATCH", 3)
+    same = iso(clock.now + dt.timedelta(minutes=30))
+    for i in range(7):  # several at the very same time: the batches go on by id
+        runtime.records.create(admin, "events", {"subject": f"s{i}", "responsible": anna.id, "starts_at": same})
+    for i in range(4):
+        runtime.records.create(admin, "events", {"subject": f"t{i}", "responsible": anna.id,
+                                                 "starts_at": iso(clock.now + dt.timedelta(minutes=31 + i))})
+    call_rule(rules, admin, condition=None)
+    clock.advance(hours=1)
+    assert engine.tick().delivered == 11
+    assert inbox.unread_count(anna) == 11 and len(deliveries(runtime)) == 11
