@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-CLI = [sys.executable, "-m", "cardfile.platform.cli"]
+CLI = [sys.executable, "-c", "from cardfile.platform.cli import main; main()"]
 
 
 def free_port() -> int:
@@ -24,8 +24,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(url: str, timeout: float = 10, headers: dict | None = None) -> tuple[int, bytes, dict]:
-    request = urllib.request.Request(url, headers=headers or {})
+def get(url: str, timeout: float = 10, headers: dict | None = None, method: str = "GET",
+        json_body=None) -> tuple[int, bytes, dict]:
+    headers = dict(headers or {})
+    data = None
+    if json_body is not None:
+        data = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, headers=headers, method=method, data=data)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read(), dict(response.headers)
@@ -110,4 +116,4 @@ def servers():
 @pytest.fixture
 def harness():
     """The helpers: ``get(url)``, ``cli(env, cwd, *args)``, ``env(tmp_path, url, schema)``."""
-    return types.SimpleNamespace(get=get, cli=cli, env=server_env, free_port=free_port)
+    return types.SimpleNamespace(get=get, cli=cli, env=server_env, free_port=free_port, cli_command=CLI)
