@@ -62,6 +62,17 @@ class FieldInfo(Protocol):
 
 
 @runtime_checkable
+class MembersFieldInfo(FieldInfo, Protocol):
+    """A collection ``FieldInfo`` whose elements must meet a condition of their own besides
+    ``sql_back`` and ``deleted_at IS NULL`` (optional): ``sql_members(element)`` is a
+    condition on ``element`` (an alias of the element table), or None. Line items reached
+    through a back-link count only while the record they belong to is not in the trash;
+    the Python side should leave such elements out of the collection as well."""
+
+    def sql_members(self, element: "sqlalchemy.FromClause") -> "ColumnElement | None": ...
+
+
+@runtime_checkable
 class StoredFieldInfo(FieldInfo, Protocol):
     """A ``FieldInfo`` that also tells its stored column (optional, see the module doc)."""
 

@@ -10,7 +10,8 @@ evaluate` gives for that record:
   ``sql_link`` of the previous table, with ``deleted_at IS NULL`` (a link to a record
   in the trash reads as empty);
 * aggregates as correlated subqueries over the collection's live elements
-  (``sql_back(element) = owner id``, ``deleted_at IS NULL``, plus ``where=``);
+  (``sql_back(element) = owner id``, ``deleted_at IS NULL``, the collection's optional
+  ``sql_members(element)``, plus ``where=``);
 * every table a path walks into adds its ``sql_reach(alias)`` condition when the schema
   has one (:class:`~cardfile.formula.schema.ReachTableInfo`): a request-time expression
   sees only the linked records its reader may read, and the rest as empty;
@@ -841,7 +842,7 @@ class _SqlCompiler:
         element = table.sql_table().alias()
         self.bound[binding.index] = element
         base = [collection.info.sql_back(element) == owner, element.c.deleted_at.is_(None),
-                *_reach(table, element)]
+                *_members(collection.info, element), *_reach(table, element)]
         conditions = list(base)
         value, value_ok = self.scoped(lambda: self.compile(node.args[0]))
         where = node.kwargs.get("where")
@@ -881,6 +882,15 @@ class _Lazy:
 
     def __getitem__(self, index):
         return self.compile_(index)
+
+
+def _members(info, alias) -> list:
+    """What else makes an element a member of the collection (``FieldInfo.sql_members``,
+    optional): line items reached through a back-link count only while their record is not
+    in the trash either."""
+    members = getattr(info, "sql_members", None)
+    clause = members(alias) if members is not None else None
+    return [] if clause is None else [clause]
 
 
 def _reach(table, alias) -> list:

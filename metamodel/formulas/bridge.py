@@ -104,6 +104,7 @@ class FieldRef:
     back_field: FieldDef | None = None   # "back": the link field of the element table
     element: TableDef | None = None       # "back"/"lines": the element table
     scaled: bool = False
+    live_parent: Any = None               # "back" of line items: snap.live_parent (their record not trashed)
 
     def sql_value(self, table: sa.FromClause):
         if self.kind == "system":
@@ -142,6 +143,13 @@ class FieldRef:
         if self.kind == PARENT:
             return table.c.parent_id
         return table.c[names.column_name(self.field.id)]
+
+    def sql_members(self, element: sa.FromClause):
+        """Line items reached through a back-link count only while their record is not in
+        the trash (``MembersFieldInfo``); None for every other collection."""
+        if self.kind != "back" or self.live_parent is None:
+            return None
+        return self.live_parent(self.element, element)
 
     def sql_back(self, target_table: sa.FromClause):
         if self.kind == "lines":
@@ -222,7 +230,8 @@ class FormulaSchema:
             if name not in fields:
                 fields[name] = FieldRef(name, COLLECTION(source.api_name), "back",
                                         target=source.api_name, back_field=link,
-                                        element=source, dialect=self.dialect)
+                                        element=source, dialect=self.dialect,
+                                        live_parent=self.snap.live_parent if source.is_child else None)
         for name, ftype in SYSTEM_FIELDS.items():
             if name not in fields:
                 fields[name] = FieldRef(name, ftype, "system", dialect=self.dialect)

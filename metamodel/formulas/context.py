@@ -75,6 +75,9 @@ class Loader:
             column = ref.sql_back(sql)
             order = [sql.c.position, sql.c.id] if ref.kind == "lines" else [sql.c.id]
             stmt = select(sql).where(column == owner_id, sql.c.deleted_at.is_(None)).order_by(*order)
+            members = ref.sql_members(sql)  # line items of a record in the trash do not count
+            if members is not None:
+                stmt = stmt.where(members)
             cached = [self.keep(element, row) for row in self.conn.execute(stmt).mappings()]
             self.members_cache[key] = cached
         return cached

@@ -121,7 +121,27 @@ class Pass:
         if table.is_child and fields is None and row is not None and row.get("parent_id"):
             parent, lines = self.fs.snap.parent_of(table)
             self.dirty[(parent.api_name, lines.api_name)].add(row["parent_id"])
+        if fields is None:
+            for f in table.fields:
+                if f.type == "lines":
+                    self.touched_lines(f, record_id)
         self.seed_own(table, [record_id])
+
+    def touched_lines(self, lines_field, parent_id: int) -> None:
+        """A record trashed or restored: its line items leave or rejoin the back-link
+        collections they are in (a product's units sold counts only live invoices)."""
+        child = self.fs.snap.tables.get(int(lines_field.options.get("table_id") or 0))
+        if child is None:
+            return
+        links = [f for f in child.fields if f.type == "link" and self.wants_back(f)]
+        if not links:
+            return
+        sql = self.fs.snap.sql_table(child)
+        columns = [sql.c[names.column_name(f.id)] for f in links]
+        rows = self.conn.execute(select(*columns).where(sql.c.parent_id == parent_id,
+                                                        sql.c.deleted_at.is_(None))).all()
+        for i, f in enumerate(links):
+            self.mark_back(f, {r[i] for r in rows} - {None})
 
     def _back_refs(self, link) -> list[tuple[str, str]]:
         """(table, field) of the back references ``link`` makes on its target table."""

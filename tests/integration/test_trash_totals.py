@@ -28,6 +28,10 @@ def shop(runtime, admin, make_table):
     ], api_name="invoices")
     runtime.schema.add_field(admin, "invoices", {"label": "Total", "type": "formula",
                                                  "options": {"expression": "sum(lines.amount)"}})
+    runtime.schema.add_field(admin, "products", {"label": "Sold", "type": "formula",
+                                                 "options": {"expression": "sum(invoices_lines.qty)"}})
+    runtime.schema.add_field(admin, "products", {"label": "Lines", "type": "formula", "options": {
+        "expression": "count(invoices_lines, where=invoices_lines.qty > 0)"}})
     runtime.schema.add_field(admin, "clients", {"label": "Billed", "type": "formula",
                                                 "options": {"expression": "sum(invoices.total)"}})
     c = {n: runtime.records.create(admin, "clients", {"name": n})["id"] for n in ("Acme", "Bolt")}
@@ -58,6 +62,7 @@ def reads(runtime, actor, c, p, ids) -> dict:
     csv_rows = b"".join(list_csv(runtime.registry, stream)).decode("utf-8-sig").strip().splitlines()
     exported = json.loads(b"".join(list_json(runtime.records.iter_rows(actor, "invoices_lines"))))
     clients = {r["name"]: r for r in runtime.records.list(actor, "clients")["records"]}
+    products = {r["name"]: r for r in runtime.records.list(actor, "products")["records"]}
     filtered = runtime.records.list(actor, "invoices_lines", ListQuery(filters=[("parent.client", "eq", str(c["Acme"]))]))
     searched = runtime.records.list(actor, "invoices_lines", ListQuery(search="Lamp"))
     return {
@@ -66,6 +71,7 @@ def reads(runtime, actor, c, p, ids) -> dict:
         "csv": len(csv_rows) - 1, "json": len(exported),
         "filtered": filtered["total"], "searched": searched["total"],
         "billed": {n: r["billed"] for n, r in clients.items()},
+        "sold": {n: (r["sold"], r["lines"]) for n, r in products.items()},
     }
 
 
@@ -73,6 +79,7 @@ def test_a_trashed_invoice_leaves_every_total_and_comes_back(shop):
     runtime, admin, c, p, ids = shop
     before = reads(runtime, admin, c, p, ids)
     assert before["total"] == 6 and before["pivot"]["Acme"] == ("700.00", 5)
+    assert before["sold"] == {"Desk": (9, 3), "Lamp": (10, 3)}
 
     trashed_lines = runtime.records.get(admin, "invoices", ids["trashed"])["lines"]
     runtime.records.delete(admin, "invoices", ids["trashed"])
@@ -83,6 +90,7 @@ def test_a_trashed_invoice_leaves_every_total_and_comes_back(shop):
     assert after["csv"] == after["json"] == 3
     assert after["filtered"] == 2 and after["searched"] == 1
     assert after["billed"]["Acme"] == {"amount": "120.00", "currency": "EUR"}
+    assert after["sold"] == {"Desk": (4, 2), "Lamp": (2, 1)}  # back-links count only live invoices
     for line in trashed_lines:  # a line of a trashed invoice is not found on its own either
         with pytest.raises(RecordNotFound):
             runtime.records.get(admin, "invoices_lines", line["id"])
@@ -93,6 +101,20 @@ def test_a_trashed_invoice_leaves_every_total_and_comes_back(shop):
 
     runtime.records.restore(admin, "invoices", ids["trashed"])
     assert reads(runtime, admin, c, p, ids) == before
+
+
+def test_recomputing_the_formulas_agrees(shop):
+    """Python and SQL compute a back-link total over line items alike: both leave out the
+    lines of a trashed invoice (a formula changed, so every value is computed again)."""
+    runtime, admin, c, p, ids = shop
+    runtime.records.delete(admin, "invoices", ids["trashed"])
+    for expression in ("sum(invoices_lines.qty) + 0", "sum(invoices_lines.qty)"):
+        runtime.schema.update_field(admin, "products", "sold", {"options": {"expression": expression}})
+        sold = {r["name"]: r["sold"] for r in runtime.records.list(admin, "products")["records"]}
+        assert sold == {"Desk": 4, "Lamp": 2}
+    runtime.schema.update_field(admin, "products", "sold", {"options": {
+        "expression": "sum(invoices_lines.qty, where=invoices_lines.qty != 99)"}})
+    assert {r["name"]: r["sold"] for r in runtime.records.list(admin, "products")["records"]} == {"Desk": 4, "Lamp": 2}
 
 
 def test_a_reader_with_a_row_rule_sees_the_same(shop):
