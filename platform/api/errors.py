@@ -45,12 +45,15 @@ STATUS: dict[str, int] = {
     "REPORT_NOT_FOUND": 404,
     "TEMPLATE_NOT_FOUND": 404,
     "PRINT_JOB_NOT_FOUND": 404,
+    "REMINDER_RULE_NOT_FOUND": 404,
+    "INBOX_ITEM_NOT_FOUND": 404,
+    "MAILING_NOT_FOUND": 404,
+    "MAIL_NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     # conflicts with the current state
     "STALE_VERSION": 409,
     "NAME_CLASH": 409,
     "IMPORT_NOT_REVERTIBLE": 409,
-    "FIELD_IN_USE": 409,
     "FIELD_IN_USE": 409,
     "MAIL_NOT_SET_UP": 409,
     # too many failed sign-ins: locked out for a while
@@ -85,6 +88,8 @@ STATUS: dict[str, int] = {
     "QUERY_TOO_EXPENSIVE": 422,
     # the mail server did not take a message (emailing a document)
     "MAIL_FAILED": 502,
+    # a backup could not be written (pg_dump missing or failing)
+    "BACKUP_FAILED": 500,
     # faults on our side
     "ERROR": 500,
     "DUPLICATE_FIELD_TYPE": 500,

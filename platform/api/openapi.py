@@ -25,6 +25,7 @@ from cardfile.metamodel.model import FieldDef, TableDef
 from cardfile.platform.app.factory import get_runtime
 
 from . import admin_routes, document_routes, export_routes, files, formula_routes, import_routes, layout_routes
+from . import mailing_routes, reminder_routes
 from . import preview_routes, report_routes
 from .auth import current_actor
 from .schemas import (
@@ -95,6 +96,8 @@ def build_spec(snap: Snapshot, registry: FieldTypeRegistry) -> APISpec:
     import_routes.openapi_paths(spec)
     document_routes.openapi_paths(spec)
     files.openapi_paths(spec)
+    reminder_routes.openapi_paths(spec)
+    mailing_routes.openapi_paths(spec)
     _account_paths(spec)
     names = SchemaNames()
     for table in snap.live_tables(include_children=True):
@@ -229,7 +232,8 @@ def _static_components(spec: APISpec, registry: FieldTypeRegistry) -> None:
     schema("HistoryEntry", component={
         "type": "object", "required": ["at", "action", "version", "changes"],
         "properties": {"at": TIMESTAMP, "action": {"type": "string",
-                                                   "enum": ["create", "update", "delete", "restore"]},
+                                                   "enum": ["create", "update", "delete", "restore",
+                                                            "reminder"]},
                        "version": OPTIONAL_INT,
                        "user": {"type": ["object", "null"], "properties": {
                            "id": {"type": "integer"}, "display": {"type": "string"}}},
