@@ -4,6 +4,8 @@
     mailings    every minute: queue the next messages of running mailings (the rate)
     mail        every half minute: ``MailOutbox.send_due`` (retries, backoff)
     backup      nightly: ``backup.make_backup`` (kept: ``Settings.backup_keep``)
+    trash       nightly: ``RecordService.purge_expired`` (records in the trash longer
+                than ``Settings.trash_days`` days are deleted for good)
 
 ``Jobs.run(name, now)`` runs one job under its lock and records the run in ``cf_jobs``
 (last start, last end, last error: the admin pages show them). The lock:
@@ -38,7 +40,7 @@ from .storage.messaging_tables import cf_jobs
 
 UTC = dt.timezone.utc
 LEASE = dt.timedelta(minutes=10)
-JOB_NAMES = ("reminders", "mailings", "mail", "backup")
+JOB_NAMES = ("reminders", "mailings", "mail", "backup", "trash")
 
 
 def utcnow() -> dt.datetime:
@@ -142,6 +144,8 @@ class Jobs:
             return self.mailings.run(now)
         if name == "mail":
             return self.outbox.send_due(now)
+        if name == "trash":  # records trashed more than CARDFILE_TRASH_DAYS days ago
+            return self.rt.records.purge_expired(self.rt.settings.trash_days, now)
         from .backup import make_backup
 
         return make_backup(self.rt.settings, now)

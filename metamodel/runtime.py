@@ -41,6 +41,7 @@ class Settings:
     mail_from: str | None = None        # the sender of outgoing mail
     mail_per_minute: int = 60           # mailings send at most this many messages a minute
     backup_keep: int = 7                # nightly backups kept in <data>/backups (0: no nightly backup)
+    trash_days: int = 30                # records in the trash this many days are deleted for good (0: kept)
     extra: dict = dc_field(default_factory=dict)
 
     @property

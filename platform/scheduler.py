@@ -9,6 +9,8 @@ lease), so even two schedulers by mistake never do a job at once.
     reminders   every minute        mailings   every minute
     mail        every 30 seconds    backup     nightly at 02:30 in the office's zone
                                                (when CARDFILE_BACKUP_KEEP > 0)
+    trash       nightly at 03:15: records in the trash longer than CARDFILE_TRASH_DAYS
+                days (default 30; 0 keeps them) are deleted for good
 
 Jobs are kept in memory (nothing to pickle); a missed run is coalesced into one, and the
 jobs themselves catch up from the database (a reminder due while nothing ran is delivered,
@@ -39,6 +41,8 @@ def triggers(settings) -> dict:
            "mail": IntervalTrigger(seconds=30)}
     if settings.backup_keep and settings.backup_keep > 0:
         out["backup"] = CronTrigger(hour=2, minute=30, timezone=tz)
+    if settings.trash_days and settings.trash_days > 0:
+        out["trash"] = CronTrigger(hour=3, minute=15, timezone=tz)
     return out
 
 

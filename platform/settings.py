@@ -9,7 +9,7 @@
 | ``CARDFILE_MAX_UPLOAD_MB`` | largest accepted file upload | 25 |
 | ``CARDFILE_MAX_JSON_KB`` | largest accepted JSON request body | 2048 |
 | ``CARDFILE_QUERY_TIMEOUT`` | seconds a read query may run before it is stopped (0: no limit) | 10 |
-| ``CARDFILE_TIMEZONE`` … ``CARDFILE_BACKUP_KEEP`` | scheduler, reminders and mail: see ``SCHEDULING_VARS`` | |
+| ``CARDFILE_TIMEZONE`` … ``CARDFILE_TRASH_DAYS`` | scheduler, reminders, mail, backups and the trash: see ``SCHEDULING_VARS`` | |
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ENV_VARS = ("CARDFILE_DATA_DIR", "CARDFILE_DATABASE_URL", "CARDFILE_DB_SCHEMA", 
 SCHEDULING_VARS = {"CARDFILE_TIMEZONE": ("timezone", str), "CARDFILE_SCHEDULER": ("scheduler", str),
                    "CARDFILE_BASE_URL": ("base_url", str), "CARDFILE_SMTP_URL": ("smtp_url", str),
                    "CARDFILE_MAIL_FROM": ("mail_from", str), "CARDFILE_MAIL_PER_MINUTE": ("mail_per_minute", int),
-                   "CARDFILE_BACKUP_KEEP": ("backup_keep", int)}
+                   "CARDFILE_BACKUP_KEEP": ("backup_keep", int), "CARDFILE_TRASH_DAYS": ("trash_days", int)}
 
 
 def load_settings(overrides: dict | None = None, environ=None) -> Settings:

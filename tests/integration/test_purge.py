@@ -121,6 +121,25 @@ def test_the_scheduled_purge_takes_what_was_trashed_long_enough_ago(shop):
     assert entry["user_id"] is None
 
 
+def test_the_nightly_trash_job_uses_the_setting(shop, settings):
+    import dataclasses
+
+    from cardfile.metamodel.jobs import Jobs
+
+    rt, admin, c, inv = shop
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    rt.records.clock = lambda: start
+    rt.records.delete(admin, "invoices", inv[0])
+    assert rt.settings.trash_days == 30  # the default
+    jobs = Jobs(rt, "secret", clock=lambda: start + dt.timedelta(days=10), use_lock=False)
+    assert jobs.run("trash") == {}
+    rt.settings = dataclasses.replace(rt.settings, trash_days=7)
+    assert jobs.run("trash") == {"invoices": 1}
+    rt.settings = dataclasses.replace(rt.settings, trash_days=0)  # 0: the trash is kept
+    rt.records.delete(admin, "invoices", inv[1])
+    assert Jobs(rt, "secret", clock=lambda: start + dt.timedelta(days=999), use_lock=False).run("trash") == {}
+
+
 def test_an_id_is_never_given_out_again(shop):
     rt, admin, c, inv = shop
     rt.records.delete(admin, "invoices", inv[-1])

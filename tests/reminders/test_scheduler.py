@@ -51,8 +51,9 @@ def test_a_job_run_is_recorded_and_skipped_while_another_holds_it(runtime, admin
 def test_the_scheduler_has_every_job(settings):
     from cardfile.platform import scheduler
 
-    assert set(scheduler.triggers(settings)) == {"reminders", "mailings", "mail", "backup"}
+    assert set(scheduler.triggers(settings)) == {"reminders", "mailings", "mail", "backup", "trash"}
     assert "backup" not in scheduler.triggers(dataclasses.replace(settings, backup_keep=0))
+    assert "trash" not in scheduler.triggers(dataclasses.replace(settings, trash_days=0))
 
 
 def test_the_in_process_scheduler_starts_with_the_app_and_not_under_tests(settings):
@@ -66,7 +67,7 @@ def test_the_in_process_scheduler_starts_with_the_app_and_not_under_tests(settin
     try:
         scheduler = app.extensions["cardfile.scheduler"]
         assert scheduler.running and {j.id for j in scheduler.get_jobs()} == {"reminders", "mailings", "mail",
-                                                                               "backup"}
+                                                                               "backup", "trash"}
     finally:
         app.extensions["cardfile.scheduler"].shutdown(wait=False)
         app.extensions["cardfile"].dispose()
