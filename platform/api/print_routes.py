@@ -179,7 +179,10 @@ def preview_frame(token):
         kept = None
     if not kept or kept.get("user") != current_actor().id:
         raise NotFound("This preview is no longer here; preview the template again.", {})
-    return _file(kept["html"].encode("utf-8"), "html", "preview.html", inline=True)
+    response = _file(kept["html"].encode("utf-8"), "html", "preview.html", inline=True)
+    response.headers["Content-Security-Policy"] += "; frame-ancestors 'self'"  # the editor shows it in a frame
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 # --- OpenAPI -------------------------------------------------------------------------------------

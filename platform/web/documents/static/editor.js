@@ -195,6 +195,20 @@ async function loadRecords(search = "") {
   }
 }
 
+// the page is drawn at its paper size; the frame shows it scaled to its width
+function fitPreview() {
+  const frame = $("tpl-preview");
+  try {
+    const doc = frame.contentDocument;
+    if (!doc || !doc.body) return;
+    doc.body.style.zoom = "";
+    const wide = doc.documentElement.scrollWidth;
+    if (wide > frame.clientWidth) doc.body.style.zoom = String((frame.clientWidth - 4) / wide);
+  } catch {
+    // a frame we may not reach keeps its size
+  }
+}
+
 // --- variables ---------------------------------------------------------------------------------
 async function loadVariables() {
   const box = $("variables");
@@ -266,6 +280,8 @@ async function loadVersions() {
 
 // --- wiring ------------------------------------------------------------------------------------
 if (body) {
+  $("tpl-preview").addEventListener("load", fitPreview);
+  window.addEventListener("resize", fitPreview);
   body.addEventListener("input", changed);
   body.addEventListener("scroll", () => { gutter.scrollTop = body.scrollTop; });
   body.addEventListener("keydown", (event) => {
