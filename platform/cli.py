@@ -322,14 +322,16 @@ def user_disable(env: Env, username: str, enable: bool) -> None:
 @click.argument("to_user", metavar="TO")
 @click.option("--table", "tables", multiple=True, help="Only this table (repeatable).")
 @click.option("--filter", "filters", multiple=True, help="field:operator:value (one table only; repeatable).")
+@click.option("--field", default=None, help="Move this user field of the one table (e.g. manager) instead of the owner.")
 @pass_env
-def reassign_owner(env: Env, from_user: str, to_user: str, tables: tuple, filters: tuple) -> None:
-    """Move the records owned by FROM to TO, in one transaction, audited."""
+def reassign_owner(env: Env, from_user: str, to_user: str, tables: tuple, filters: tuple, field: str | None) -> None:
+    """Move the records owned by FROM to TO (or, with --field, where that user field is FROM),
+    in one transaction, audited."""
     from cardfile.metamodel.records.query import parse_filter
 
     rt = env.runtime()
     result = rt.records.reassign_owner(env.admin(), from_user, to_user, tables=list(tables) or None,
-                                       filters=[parse_filter(f) for f in filters])
+                                       filters=[parse_filter(f) for f in filters], field=field)
     for table, moved in result["moved"].items():
         click.echo(f"{table}: {moved}")
     click.echo(f"{result['total']} record(s) moved from {result['from']} to {result['to']}.")

@@ -161,7 +161,8 @@ def admin_remove_permission(group, table):
 # --- owner and log ----------------------------------------------------------------------
 @bp.post("/reassign-owner")
 def admin_reassign_owner():
-    """``{"from": "anna", "to": "boris", "tables": ["clients"], "filters": ["city:eq:Riga"]}``"""
+    """``{"from": "anna", "to": "boris", "tables": ["clients"], "filters": ["city:eq:Riga"]}``;
+    ``"field": "manager"`` moves that user field of the one table instead of the owner."""
     body = json_body()
     tables = body.get("tables")
     if tables is not None and (not isinstance(tables, list) or not all(isinstance(t, str) for t in tables)):
@@ -169,8 +170,11 @@ def admin_reassign_owner():
     raw = body.get("filters") or []
     if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
         raise BadQuery("filters is a list of field:operator:value texts.", {"field": "filters"})
+    field = body.get("field")
+    if field is not None and not isinstance(field, str):
+        raise BadQuery("field is the API name of a user field (or owner).", {"field": "field"})
     return get_runtime().records.reassign_owner(current_actor(), _str(body, "from"), _str(body, "to"),
-                                                tables=tables, filters=[parse_filter(f) for f in raw])
+                                                tables=tables, filters=[parse_filter(f) for f in raw], field=field)
 
 
 @bp.get("/security-log")

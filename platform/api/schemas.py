@@ -196,6 +196,8 @@ class ReassignOwner(_Body):
     to = fields.String(required=True, metadata={"description": "Username of the new owner."})
     tables = fields.List(fields.String(), metadata={"description": "Only these tables (default: every table)."})
     filters = fields.List(fields.String(), metadata={"description": "field:operator:value, all must match."})
+    field = fields.String(metadata={"description": "A user field of the one table to move instead of the owner "
+                                                   "(e.g. manager); owner by default."})
 
 
 def load_query(schema: Schema, args) -> dict:

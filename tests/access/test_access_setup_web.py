@@ -236,3 +236,21 @@ def test_home_search_finds_across_tables_what_the_user_may_read(hidden_tax_id):
     assert "Client of anna" in found and "Contact anna" in found and "Client of boris" not in found
     assert "Nothing found" in anna.get("/?q=TAXSECRET").get_data(as_text=True)  # a hidden field is not searched
     assert "Client of boris" in signed_in(world, "admin").get("/?q=client").get_data(as_text=True)
+
+
+def test_reassign_a_user_field_over_the_api_recomputes_what_reads_it(world):
+    rt, admin = world.rt, world.users["admin"]
+    rt.schema.add_field(admin, "clients", {"label": "Manager number", "api_name": "manager_no", "type": "formula",
+                                           "options": {"expression": "manager"}})
+    client = world.app.test_client()
+    auth = {"Authorization": f"Bearer {world.tokens['admin']}"}
+    answer = client.post("/api/v1/reassign-owner", headers=auth, json={
+        "from": "anna", "to": "boris", "tables": ["clients"], "field": "manager"})
+    assert answer.status_code == 200 and answer.get_json()["moved"] == {"clients": 1}
+    moved = rt.records.get(admin, "clients", world.ids["anna"]["clients"])
+    assert str(moved["manager_no"]).split(".")[0] == str(world.users["boris"].id)
+    no_table = client.post("/api/v1/reassign-owner", headers=auth, json={"from": "boris", "to": "anna",
+                                                                         "field": "manager"})
+    assert no_table.status_code == 400 and "table" in no_table.get_json()["error"]["message"]
+    log = rt.security.list(admin, event="owner_reassigned")[0]
+    assert log["details"]["field"] == "manager" and log["details"]["moved"] == {"clients": 1}
