@@ -9,7 +9,7 @@ Werkzeug's reloading development server instead.
   heartbeat).
 * **Access log**: one JSON object per request on standard output (``time``, ``remote``,
   ``method``, ``path``, ``query``, ``status``, ``bytes``, ``ms``, ``user_agent``,
-  ``referer``, ``pid``), ready for journald or a log collector. ``--no-access-log`` turns it off.
+  ``referer``, ``pid``), ready for journald or a log collector.
 * **Graceful shutdown**: SIGTERM (systemd's stop, Ctrl+C) stops accepting connections and
   lets the requests in flight finish for up to ``GRACEFUL_TIMEOUT`` seconds.
 * On a system without ``fork`` (Windows) gunicorn cannot run: the development server

@@ -26,9 +26,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when a pivot runs, not when the app starts (memory)
+    import pandas as pd
 
 from cardfile.formula.rounding import quantize
 from cardfile.metamodel.records.aggregate import AggregateSpec, Group, Measure
@@ -76,6 +77,8 @@ class Pivot:
 
     def frame(self) -> pd.DataFrame:
         """Rows × columns, labelled by MultiIndexes (row labels; column labels + value)."""
+        import pandas as pd
+
         depth = max(len(self.row_fields), 1)
         index = pd.MultiIndex.from_tuples(
             [tuple(r["labels"]) + ("",) * (depth - len(r["labels"])) for r in self.rows],
@@ -111,6 +114,8 @@ def run_pivot(records, actor, table: str, definition: dict) -> Pivot:
     else:
         for v in values:
             v.currency = (found.get(v.source) or [None])[0]
+    import pandas as pd
+
     nr, nc = len(rows_g), len(cols_g)
     dims = [f"g{i}" for i in range(nr + nc)]
     base = pd.DataFrame(result.rows, columns=dims + [f"m{i}" for i in range(len(measures))], dtype=object)
