@@ -30,6 +30,7 @@ from .inputs import LOCALE_TYPES, date_placeholder, edit_text, locale
 from .views import bp, layouts
 
 RELATED_ROWS = 10
+DEFAULT_TAB = "General"  # the title of the default layout's one tab (metamodel/layouts.py)
 WIDGETS = {
     "text": "text", "email": "email", "phone": "tel", "url": "url", "long_text": "textarea",
     "integer": "number", "decimal": "number", "percent": "number", "money": "money",
@@ -143,7 +144,8 @@ def card_sections(registry, snap, table, layout: dict, record: dict, file_url=No
             if any(columns):
                 sections.append({"title": section.get("title") or "", "columns": columns,
                                  "count": section["columns"]})
-        tabs.append({"id": f"tab-{i}", "title": tab["title"], "sections": sections})
+        title = _("General") if tab["title"] == DEFAULT_TAB else tab["title"]  # the default layout's tab
+        tabs.append({"id": f"tab-{i}", "title": title, "sections": sections})
     return tabs
 
 

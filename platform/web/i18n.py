@@ -74,9 +74,14 @@ def local(snap):
 
 
 def local_section(snap, name: str | None) -> str | None:
+    """A menu section's name in the page's language (``snap``: any snapshot of the tables;
+    the names are looked up as the tables define them)."""
     from cardfile.metamodel.i18n import section_names
+    from cardfile.platform.app.factory import get_runtime
 
-    return section_names(snap, language()).get(name, name) if name else name
+    if not name:
+        return name
+    return section_names(get_runtime().schema.snapshot(), language()).get(name, name)
 
 
 def local_report(report: dict) -> dict:

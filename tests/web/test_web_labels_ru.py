@@ -49,6 +49,7 @@ def test_the_sample_speaks_the_users_language(browser, sample):
     _russian(browser)
     home = _text(browser.get("/").get_data(as_text=True))
     assert "Продажи" in home and "Клиенты" in home and "Товары и услуги" in home
+    assert "Каталог" in home and "Персонал" in home and "Catalogue" not in home  # menu sections
     assert "Продажи по клиентам и месяцам" in home  # a saved report in the navigation
     listing = _text(browser.get("/t/invoices").get_data(as_text=True))
     assert "Счета" in listing and "Клиент" in listing and "Отправлен" in listing and "Оплатить до" in listing

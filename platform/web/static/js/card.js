@@ -83,7 +83,7 @@ function showErrors(errors) {
     const name = key.split(/[[.]/)[0];
     const field = form.querySelector(`.field[data-field="${CSS.escape(name)}"]`);
     const text = (Array.isArray(messages) ? messages : [messages]).join("; ");
-    if (!field) { other.push(`${key}: ${text}`); continue; }
+    if (!field) { other.push(key === "_record" ? text : `${key}: ${text}`); continue; }  // a record rule: its message alone
     const box = field.querySelector(`#err-${CSS.escape(name)}`);
     let suffix = key !== name ? ` (${key.slice(name.length).replace(/^\./, "")})` : "";
     const line = key.match(/^[^[]+\[(\d+)\]\.(.+)$/);
@@ -103,7 +103,7 @@ function showErrors(errors) {
     first = first || field;
   }
   const banner = document.getElementById("form-error");
-  banner.textContent = other.length ? `${t("fix_errors")} ${other.join(" · ")}` : t("fix_errors");
+  banner.textContent = !other.length ? t("fix_errors") : first ? `${t("fix_errors")} ${other.join(" · ")}` : other.join(" · ");
   banner.hidden = false;
   if (first) {
     const panel = first.closest('[role="tabpanel"]');
