@@ -316,6 +316,8 @@ class RecordService:
         kept = {k: v for k, v in changes.items() if k in shown}
         if isinstance(changes.get("_conversion"), dict) and changes["_conversion"].get("field") in shown:
             kept["_conversion"] = changes["_conversion"]  # a retype's note goes with its field
+        if isinstance(changes.get("_reminder"), dict):
+            kept["_reminder"] = changes["_reminder"]  # a reminder: its rule and recipients, no field's value
         return {**entry, "changes": kept}
 
     def _check_refs(self, conn, snap: Snapshot, table: TableDef, values: dict, errors: dict,

@@ -190,3 +190,14 @@ def test_many_due_at_once_are_read_in_batches(runtime, admin, anna, rules, engin
     clock.advance(hours=1)
     assert engine.tick().delivered == 11
     assert inbox.unread_count(anna) == 11 and len(deliveries(runtime)) == 11
+
+
+def test_the_history_shows_the_reminder_to_every_reader(runtime, admin, anna, boris, rules, engine, clock):
+    event = runtime.records.create(admin, "events", {"subject": "his", "responsible": boris.id,
+                                                     "starts_at": iso(clock.now + dt.timedelta(minutes=30))})
+    call_rule(rules, admin, condition=None)
+    clock.advance(minutes=20)
+    engine.tick()
+    entry = runtime.records.history(boris, "events", event["id"])[-1]
+    assert entry["action"] == "reminder" and entry["user"] is None
+    assert entry["changes"]["_reminder"]["to"] == ["Boris"] and entry["changes"]["_reminder"]["rule"] == "Planned call"
