@@ -74,8 +74,12 @@ def build_runtime(settings: Settings, registry: FieldTypeRegistry | None = None,
     engine = make_engine(settings.url, schema=settings.db_schema,
                          query_timeout=settings.query_timeout)
     if migrate:
-        with engine.begin() as conn:
-            migrations.upgrade(conn)
+        try:
+            with engine.begin() as conn:
+                migrations.upgrade(conn)
+        except BaseException:
+            engine.dispose()  # a refused or failed migration leaves no connection behind
+            raise
     registry = registry or default_registry()
     catalog = Catalog(registry)
     access = access or Access(engine, catalog, registry)

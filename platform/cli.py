@@ -252,6 +252,29 @@ def run_local(env: Env, host: str, port: int, binds: tuple, workers: int | None,
     _serve(host, port, binds, workers, threads, dev)
 
 
+@cli.command()
+@pass_env
+def migrate(env: Env) -> None:
+    """Bring the platform's own tables up to this version of Cardfile (also done on start)."""
+    from cardfile.metamodel.storage import migrations
+    from cardfile.metamodel.storage.engine import make_engine
+
+    if not env.database_exists():
+        raise NotInitialised(f"There is no database at {env.database}; run `cardfile init` first.")
+    engine = make_engine(env.settings.url, schema=env.settings.db_schema)
+    try:
+        with engine.begin() as conn:
+            before = migrations.check_known(conn)
+            migrations.upgrade(conn)
+            after = migrations.current(conn)
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"The database is up to date (schema revision {after}).")
+    else:
+        click.echo(f"Migrated the database from schema revision {before or 'none'} to {after}.")
+
+
 # --- users -------------------------------------------------------------------------------
 @cli.group()
 def user() -> None:

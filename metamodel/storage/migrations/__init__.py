@@ -1,7 +1,8 @@
 """The platform's own schema (``cf_…`` tables), upgraded with alembic.
 
 ``upgrade(connection)`` brings a database to the newest revision inside the caller's
-transaction. User tables are not alembic's business: they are built from metadata by
+transaction. A database whose revision this code does not know was migrated by a newer
+Cardfile: it is refused (``NewerDatabase``, naming both revisions) and left as it is. User tables are not alembic's business: they are built from metadata by
 ``cardfile.metamodel.storage.ddl``.
 """
 
@@ -14,6 +15,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from ...errors import CardfileError
+
 VERSION_TABLE = "cf_alembic_version"
 _HERE = Path(__file__).parent
 
@@ -25,7 +28,30 @@ def _config(connection=None) -> Config:
     return cfg
 
 
+class NewerDatabase(CardfileError):
+    code = "NEWER_DATABASE"
+
+
+def check_known(connection) -> str | None:
+    """The database's revision; ``NewerDatabase`` when this code does not know it."""
+    found = current(connection)
+    if found is None:
+        return None
+    try:
+        known = ScriptDirectory.from_config(_config()).get_revision(found)
+    except Exception:  # noqa: BLE001 - alembic: unknown revision
+        known = None
+    if known is None:
+        expected = head()
+        raise NewerDatabase(
+            f"The database was migrated by a newer Cardfile (schema revision {found}); this Cardfile "
+            f"knows revisions up to {expected}. Upgrade Cardfile instead; the database was not changed.",
+            {"database_revision": found, "code_revision": expected})
+    return found
+
+
 def upgrade(connection, revision: str = "head") -> None:
+    check_known(connection)
     command.upgrade(_config(connection), revision)
 
 
