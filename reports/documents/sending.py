@@ -3,38 +3,34 @@
     DocumentMail.draft(actor, table, id, template)   recipient, subject and message to offer:
                          the template's ``email`` settings rendered for the record (as the
                          actor: a hidden field is a placeholder here too), else the record's
-                         first readable email field and plain defaults
+                         first readable email field (or its linked client's) and plain defaults
     DocumentMail.send(actor, table, id, template, to=…, subject=…, message=…, fmt=…)
                          render, attach, send, then write the sending on the record's
                          history (``copies.py``: recipient, file name, SHA-256 digest)
 
-The server is ``CARDFILE_SMTP_URL`` (``smtp://user:password@host:25``,
-``smtp+starttls://…:587`` or ``smtps://…:465``) with ``CARDFILE_MAIL_FROM`` as the
-sender. Without them ``send`` refuses with ``MAIL_NOT_SET_UP``, saying where to set them.
-A failure to send is ``MAIL_FAILED`` with the server's answer, logged, and nothing is
-written on the history. Sending is immediate through ``send_message``, one function that
-an outgoing-mail queue can take over (``DocumentMail(..., transport=…)``).
+The mail server and the sender are the outgoing-mail settings (``cardfile.metamodel.mail``:
+Administration → Mail, else ``CARDFILE_SMTP_URL`` and ``CARDFILE_MAIL_FROM``); without them
+``send`` refuses with ``MAIL_NOT_SET_UP``, saying where to set them. The message goes out at
+once through the mail module's SMTP transport, so the person sending sees the server's
+answer: a failure is ``MAIL_FAILED`` with that answer, logged, and nothing is written on the
+history. (The outgoing queue holds texts without attachments; ``transport`` is the one
+place to change when it carries files.)
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import smtplib
-import ssl
-from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
-from typing import Callable
-from urllib.parse import unquote, urlsplit
+from email.utils import formataddr
 
 from cardfile.metamodel.errors import BadQuery, CardfileError
+from cardfile.metamodel.mail import settings as mail_settings
+from cardfile.metamodel.mail.transport import SendError, SmtpTransport, build_message
 
 from .render import MEDIA_TYPES, Documents
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = 30
 MAX_RECIPIENTS = 20
 DEFAULT_SUBJECT = "{{ template.name }}"
 DEFAULT_MESSAGE = "Hello,\n\nplease find the document attached.\n\n{{ company.name }}"
@@ -49,49 +45,17 @@ class MailFailed(CardfileError):
     code = "MAIL_FAILED"
 
 
-@dataclass(frozen=True)
-class SmtpServer:
-    host: str
-    port: int
-    security: str  # none, starttls, ssl
-    username: str
-    password: str
-    sender: str
-
-
-def smtp_server(settings) -> SmtpServer:
-    """The server from the runtime's settings, or ``MAIL_NOT_SET_UP`` saying where to set it."""
-    url, sender = getattr(settings, "smtp_url", None), getattr(settings, "mail_from", None)
-    if not url or not sender:
-        missing = " and ".join(n for n, v in (("CARDFILE_SMTP_URL", url), ("CARDFILE_MAIL_FROM", sender)) if not v)
-        raise MailNotSetUp(f"Email is not set up: set {missing} in the server's environment "
-                           "(for example CARDFILE_SMTP_URL=smtp+starttls://user:password@smtp.example.com:587 "
-                           "and CARDFILE_MAIL_FROM=office@example.com), then restart Cardfile.",
-                           {"missing": [n for n, v in (("CARDFILE_SMTP_URL", url), ("CARDFILE_MAIL_FROM", sender))
-                                        if not v]})
-    parts = urlsplit(url)
-    security = {"smtp": "none", "smtp+starttls": "starttls", "smtps": "ssl"}.get(parts.scheme)
-    if security is None or not parts.hostname:
-        raise MailNotSetUp("CARDFILE_SMTP_URL should look like smtp://host:25, smtp+starttls://user:password@host:587 "
-                           "or smtps://user:password@host:465.", {"setting": "CARDFILE_SMTP_URL"})
-    port = parts.port or {"none": 25, "starttls": 587, "ssl": 465}[security]
-    return SmtpServer(parts.hostname, port, security, unquote(parts.username or ""), unquote(parts.password or ""),
-                      sender)
-
-
-def send_message(server: SmtpServer, message: EmailMessage) -> None:
-    """Hand one message to the SMTP server; ``OSError``/``smtplib.SMTPException`` on failure."""
-    context = ssl.create_default_context()
-    if server.security == "ssl":
-        smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT, context=context)
-    else:
-        smtp = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT)
-    with smtp:
-        if server.security == "starttls":
-            smtp.starttls(context=context)
-        if server.username:
-            smtp.login(server.username, server.password)
-        smtp.send_message(message)
+def mail_server(runtime) -> mail_settings.MailSettings:
+    """The outgoing-mail settings, or ``MAIL_NOT_SET_UP`` saying where to set them."""
+    with runtime.engine.connect() as conn:
+        found = mail_settings.load(conn, runtime.settings)
+    if not found.configured:
+        missing = [name for name, value in (("the SMTP server", found.host), ("the sender's address", found.from_addr))
+                   if not value]
+        raise MailNotSetUp(f"Email is not set up: an administrator enters {' and '.join(missing)} under "
+                           "Administration → Mail (or sets CARDFILE_SMTP_URL and CARDFILE_MAIL_FROM in the "
+                           "server's environment).", {"missing": missing})
+    return found
 
 
 def recipients(text: str) -> list[str]:
@@ -113,9 +77,9 @@ def recipients(text: str) -> list[str]:
 
 
 class DocumentMail:
-    def __init__(self, docs: Documents, transport: Callable[[SmtpServer, EmailMessage], None] = send_message):
+    def __init__(self, docs: Documents, transport=SmtpTransport):
         self.docs = docs
-        self.transport = transport
+        self.transport = transport  # ``with transport(settings) as smtp: smtp.send(message)``
 
     def draft(self, actor, table_name: str, record_id, template_id) -> dict:
         """What the "Send by email" form starts with, rendered as ``actor``."""
@@ -135,25 +99,25 @@ class DocumentMail:
              subject: str | None = None, message: str | None = None, fmt: str | None = None) -> dict:
         draft = self.draft(actor, table_name, record_id, template_id)
         addresses = recipients(draft["to"] if to is None else to)
-        server = smtp_server(self.docs.rt.settings)
+        server = mail_server(self.docs.rt)
         fmt = fmt or draft["format"]
         output = self.docs.render(actor, table_name, record_id, template_id, fmt, keep=False)
         subject = (draft["subject"] if subject is None else subject).replace("\r", " ").replace("\n", " ")[:500]
-        mail = EmailMessage()
-        mail["From"] = formataddr(("", server.sender)) if server.sender else server.sender
-        mail["To"] = ", ".join(addresses)
-        mail["Subject"] = subject
-        mail["Message-ID"] = make_msgid(domain=server.sender.rpartition("@")[2] or "localhost")
-        mail.set_content(draft["message"] if message is None else message)
+        mail = build_message(server, ", ".join(addresses), subject, draft["message"] if message is None else message)
+        sender = self.docs.company.get().get("name")
+        if sender:
+            mail.replace_header("From", formataddr((sender, server.from_addr)))
         maintype, subtype = MEDIA_TYPES[output.format].split(";")[0].split("/")
         mail.add_attachment(output.data, maintype=maintype, subtype=subtype, filename=output.filename)
         try:
-            self.transport(server, mail)
-        except (OSError, smtplib.SMTPException) as exc:
+            with self.transport(server) as smtp:
+                smtp.send(mail)
+        except SendError as exc:
             log.warning("Sending %s of %s #%s to %s failed: %s", output.filename, table_name, record_id,
                         ", ".join(addresses), exc)
-            raise MailFailed(f"The mail server did not take the message: {_reason(exc)}",
-                             {"to": addresses, "server": f"{server.host}:{server.port}"}) from None
+            raise MailFailed(f"The message was not sent: {exc}",
+                             {"to": addresses, "server": f"{server.host}:{server.port}",
+                              "permanent": exc.permanent}) from None
         kept = self.docs.copies.keep(actor, table_name, output.record, output, sent_to=", ".join(addresses),
                                      subject=subject)
         return {"to": addresses, "subject": subject, "file": output.filename, "format": output.format,
@@ -176,13 +140,3 @@ class DocumentMail:
 
 def _link_id(value) -> int:
     return int(value["id"] if isinstance(value, dict) else value)
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"{exc.smtp_code} {text}"
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "; ".join(f"{addr}: {code} {msg.decode('utf-8', 'replace') if isinstance(msg, bytes) else msg}"
-                         for addr, (code, msg) in exc.recipients.items())
-    return str(exc) or exc.__class__.__name__
