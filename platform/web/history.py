@@ -18,7 +18,7 @@ from .formatting import format_timestamp, format_value
 
 def history_rows(rt, table, entries) -> list[dict]:
     actions = {"create": _("created"), "update": _("changed"), "delete": _("moved to the trash"),
-               "restore": _("restored"), "convert": _("field type changed")}
+               "restore": _("restored"), "convert": _("field type changed"), "reminder": _("reminder sent")}
     rows = []
     for e in reversed(entries):
         changes = []
@@ -31,7 +31,8 @@ def history_rows(rt, table, entries) -> list[dict]:
                 changes.append({"label": f.label, "old": _("%(num)s lines", num=old), "new": _("%(num)s lines", num=new)})
             else:
                 changes.append({"label": f.label, "old": shown(rt.registry, f, old), "new": shown(rt.registry, f, new)})
-        note = conversion_note(rt.registry, table, (e.get("changes") or {}).get("_conversion"))
+        note = conversion_note(rt.registry, table, (e.get("changes") or {}).get("_conversion")) or \
+            reminder_note((e.get("changes") or {}).get("_reminder"))
         rows.append({"at": format_timestamp(e["at"]), "who": (e.get("user") or {}).get("display") or _("system"),
                      "action": actions.get(e["action"], e["action"]), "version": e.get("version"),
                      "changes": changes, "note": note})
@@ -62,3 +63,11 @@ def _type_label(registry: FieldTypeRegistry, key) -> str:
     from .designer import type_label  # the translated names of the built-in types
 
     return type_label(registry.get(str(key))) if str(key) in registry else str(key)
+
+
+def reminder_note(reminder) -> str:
+    """What a reminder entry says: the rule, to whom, and whether it came late."""
+    if not isinstance(reminder, dict):
+        return ""
+    note = _("“%(rule)s” to %(who)s", rule=reminder.get("rule") or "", who=", ".join(reminder.get("to") or []))
+    return note + (" " + _("(late: the server was not running when it was due)") if reminder.get("late") else "")

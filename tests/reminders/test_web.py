@@ -60,7 +60,7 @@ def test_the_bell_counts_and_the_inbox_lists(site, rt):
     assert snoozed.status_code == 302
     assert "Snoozed until" in site.get("/inbox?show=snoozed").get_data(as_text=True)
     card = site.get("/t/events/1").get_data(as_text=True)
-    assert "reminder" in card
+    assert "reminder sent" in card and "“Call soon” to Boss" in card
 
 
 def test_the_rule_designer_shows_errors_and_problems(site, rt):
