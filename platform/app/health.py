@@ -82,5 +82,33 @@ def _scheduler(runtime, conn) -> dict:
             "seconds_since": int(age.total_seconds())}
 
 
+def database_unavailable(exc: Exception):
+    """A connection that dropped or a database that does not answer: 503 with the error
+    envelope (a page for the browser), never a 500; the pool throws the broken connection
+    away, so the next request gets a fresh one."""
+    from flask import request
+
+    current_app.logger.warning("The database is unavailable on %s %s: %s", request.method, request.path,
+                               (str(exc).splitlines() or [""])[0])
+    message = "The database is not available right now; please try again in a moment."
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": {"code": "DATABASE_UNAVAILABLE", "message": message, "details": {}}})
+        response.status_code = 503
+    else:
+        from cardfile.platform.web import render_error_page
+
+        try:
+            response = current_app.make_response(render_error_page(503, "DATABASE_UNAVAILABLE", message))
+        except Exception:  # noqa: BLE001 - the page itself may need the database
+            response = current_app.make_response((message, 503, {"Content-Type": "text/plain; charset=utf-8"}))
+        response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def init_app(app, csrf=None) -> None:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     app.register_blueprint(bp)
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)

@@ -60,3 +60,39 @@ def test_a_silent_separate_scheduler_is_unhealthy(app, monkeypatch):
     assert response.status_code == 503
     scheduler = response.get_json()["checks"]["scheduler"]
     assert scheduler["ok"] is False and scheduler["seconds_since"] >= 20 * 60
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_a_connection_dropped_mid_request_is_503_and_the_process_recovers(app, monkeypatch):
+    from sqlalchemy import text
+
+    runtime = app.extensions["cardfile"]
+    client = app.test_client()
+    token = runtime.users.create_token(runtime.users.create("boss", "boss-secret-1", is_admin=True,
+                                                             bootstrap=True), "t")[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/tables", headers=headers).status_code == 200
+    original = runtime.schema.list_tables
+
+    def dropped(*args, **kwargs):
+        with runtime.engine.connect() as conn:  # the server ends this very connection
+            conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(runtime.schema, "list_tables", dropped)
+    response = client.get("/api/v1/tables", headers=headers)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.get_json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+    monkeypatch.setattr(runtime.schema, "list_tables", original)
+    assert client.get("/api/v1/tables", headers=headers).status_code == 200  # recovered
+    assert client.get("/healthz").status_code == 200
+
+    from sqlalchemy.exc import OperationalError
+
+    with app.test_request_context("/t/clients"):  # a page: the web error page, status 503
+        page = health.database_unavailable(OperationalError("SELECT", {}, Exception("server closed")))
+    assert page.status_code == 503 and "not available right now" in page.get_data(as_text=True)
+    assert page.mimetype == "text/html"
