@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import OperationalError
 
@@ -60,9 +61,6 @@ def test_a_silent_separate_scheduler_is_unhealthy(app, monkeypatch):
     assert response.status_code == 503
     scheduler = response.get_json()["checks"]["scheduler"]
     assert scheduler["ok"] is False and scheduler["seconds_since"] >= 20 * 60
-
-
-import pytest  # noqa: E402
 
 
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)
