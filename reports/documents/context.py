@@ -327,9 +327,11 @@ class RecordView:
         back = back_link_names(self._session.snap, self._table).get(name)
         if back is not None and not self._table.is_child:
             source, link = back
-            return LazyList(lambda: [RecordView(source, r, self._session, f"{self._path}.{name}")
+            where = f"{self._path}.{name}" if self._path else name
+            return LazyList(lambda: [RecordView(source, r, self._session, where)
                                      for r in self._session.reader.back(source.api_name, link.api_name, record["id"])])
-        return StrictUndefined(hint=f"{self._table.label!r} has no field {name!r} ({self._path}.{name})")
+        return StrictUndefined(hint=f"{self._table.label!r} has no field {name!r} "
+                                    f"({f'{self._path}.{name}' if self._path else name})")
 
     def _field(self, field, record: dict):
         path = f"{self._path}.{field.api_name}" if self._path else field.api_name

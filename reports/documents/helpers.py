@@ -52,6 +52,8 @@ def bind(session: Session, files: Callable[[str], tuple[bytes, str]] | None = No
     def words(amount, cents: str = "digits", language: str | None = None, currency: str | None = None):
         if _passthrough(amount):
             return amount
+        if unwrap(amount) in (None, ""):  # an empty amount, like format_money(), prints nothing
+            return ""
         code = currency or (amount.currency if isinstance(amount, Value) else None)
         if not code:
             raise HelperError("words() needs a currency: use it on a money field, or give currency=\"EUR\".")
