@@ -95,10 +95,12 @@ class ReminderEngine:
         now = now or self.clock()
         report = TickReport()
         self._member_cache = {}  # group members, read once per tick
-        with self.rt.engine.connect() as conn:
+        self._user_cache = {}    # recipients as actors, read once per tick
+        self._idle = []          # rules with nothing to deliver: their window moves on in one commit
+        with self.rt.engine.connect() as conn:  # rules, settings and the catalog in one go
             rules = live_rules(conn)
             self._base_url = mail_settings.load(conn, self.rt.settings).base_url if rules else ""
-        snap = self.rt.schema.snapshot()
+            snap = self.rt.catalog.current(conn) if rules else None
         for rule in rules:
             report.rules += 1
             try:
@@ -106,6 +108,11 @@ class ReminderEngine:
             except CardfileError as exc:  # a definition gone bad: the rule stops with a reason
                 self._set_problem(rule, exc.message, now)
                 report.problems.append((rule["id"], exc.message))
+        if self._idle:
+            with self.rt.engine.begin() as conn:
+                conn.execute(update(cf_reminder_rules).where(cf_reminder_rules.c.id.in_(self._idle),
+                                                             cf_reminder_rules.c.checked_until < now)
+                             .values(checked_until=now))
         return report
 
     def run_rule(self, rule, snap: Snapshot, now: dt.datetime) -> TickReport:
@@ -127,7 +134,7 @@ class ReminderEngine:
         when = rule_timing(definition, field.type if field is not None else "digest", self.tz)
         candidates = when.candidates(start, now)
         if candidates is None:
-            self._advance(rule["id"], now)
+            self._idle.append(rule["id"])
             return report
         paths = [r["field"] for r in definition.get("recipients") or [] if r.get("type") == "field"]
         today = now.astimezone(self.tz).date()
@@ -227,6 +234,10 @@ class ReminderEngine:
                                      f"{user['display']}: they may not read it.", o.record_id, uid))
                 items.append((uid, user, rendered.text or extra["record"], extra["record"]))
             prepared.append((o, items))
+        if not prepared and not logs:
+            if advance:
+                self._idle.append(rule["id"])
+            return report
         with self.rt.engine.begin() as conn:
             for o, items in prepared:
                 late = now - o.due > timing.LATE_AFTER
@@ -348,7 +359,12 @@ class ReminderEngine:
         for row in rows:
             if not row["is_active"]:
                 continue
-            actor = self.rt.users.get(row["id"])
+            cache = getattr(self, "_user_cache", None)
+            if cache is None:
+                cache = self._user_cache = {}
+            if row["id"] not in cache:
+                cache[row["id"]] = self.rt.users.get(row["id"])
+            actor = cache[row["id"]]
             if actor is None or not actor.is_active:
                 continue
             out[row["id"]] = {"actor": actor, "display": actor.display, "email": row["email"]}
