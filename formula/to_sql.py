@@ -75,9 +75,9 @@ from .types import ANY, FormulaType, Money, type_of_value
 @dataclass
 class SqlResult:
     """A formula compiled to SQL: ``value`` (NULL where a check failed), ``currency`` (a
-    MONEY result's currency: NULL where the value is empty or a plain number; None for
-    other results) and ``checked`` (some rows may be NULL because a check failed:
-    evaluate them in Python)."""
+    MONEY result's currency where the value is not empty — read it only there; NULL for
+    a plain number; None for other results) and ``checked`` (some rows may be NULL because
+    a check failed: evaluate them in Python)."""
 
     value: Any
     currency: Any
@@ -115,7 +115,7 @@ def to_sql_result(
         expression = sa.case((ok, expression), else_=sa.null())
     value = sa.type_coerce(expression, compiler.sa_type(compiled.type))
     if currency is not None:
-        currency = sa.type_coerce(when_filled(value, currency), sa.String())
+        currency = sa.type_coerce(as_sql(currency), sa.String())
     return SqlResult(value, currency, ok is not None)
 
 
@@ -848,30 +848,28 @@ class _SqlCompiler:
         where = node.kwargs.get("where")
         if where is not None:
             test, where_ok = self.scoped(lambda: self.truthy(self.compile(where), where.type, where))
-            self.require(self.none_fails(element, base, where_ok))
+            if where_ok is not None:   # every element is tested: no test may fail
+                failing = sa.select(sa.literal(1)).select_from(element).where(*base, sa.not_(where_ok))
+                self.require(sa.not_(failing.correlate_except(element).exists()))
             conditions.append(test)
-        self.require(self.none_fails(element, conditions, value_ok))
 
         def subquery(expression):
             query = sa.select(expression).select_from(element).where(*conditions)
             return query.correlate_except(element).scalar_subquery()
 
         result = node.spec.sql(SqlCall(self, node, subquery), value)
+        cur, agree_ = None, []   # what the elements taken must meet, in one subquery
+        if value_ok is not None:
+            agree_.append(sa.func.coalesce(sa.func.min(sa.case((value_ok, 1), else_=0)), 1) == 1)
         if node.type.kind == "MONEY" and node.args[0].type.kind == "MONEY":
             cur = self.cur(node.args[0])      # each element's; they must agree (Python adds them)
             if cur is not None and not isinstance(cur, str):
-                self.require(subquery(sa.func.count(sa.distinct(cur))) <= 1)
+                agree_.append(sa.func.count(sa.distinct(cur)) <= 1)
                 cur = subquery(sa.func.min(cur))
             self.currencies[id(node)] = when_filled(result, self.static_cur(node, cur))
+        if agree_:
+            self.require(subquery(sa.and_(*agree_)))
         return result
-
-    @staticmethod
-    def none_fails(element, conditions: list, ok):
-        """No element (meeting ``conditions``) fails the checks ``ok``."""
-        if ok is None:
-            return True
-        failing = sa.select(sa.literal(1)).select_from(element).where(*conditions, sa.not_(ok))
-        return sa.not_(failing.correlate_except(element).exists())
 
 
 class _Lazy:

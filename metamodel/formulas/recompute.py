@@ -154,12 +154,10 @@ def storage_values(field: FieldDef, compiled: SqlResult, dialect: str, scaled=No
             rounded = func.round(sa.cast(expression, sa.Numeric()), places)
             values[column] = sa.cast(rounded, integer) if places == 0 and kind == "NUMBER" \
                 else rounded
-        if kind == "MONEY":
+        if kind == "MONEY":   # read only beside an amount (MoneyType.from_db)
             default = sa.literal(result.get("currency") or "EUR")
-            currency = default if compiled.currency is None else \
-                func.coalesce(compiled.currency, default)
-            values[names.column_name(field.id, "cur")] = sa.case(
-                (values[column].is_(None), sa.null()), else_=currency)
+            values[names.column_name(field.id, "cur")] = default if compiled.currency is None \
+                else func.coalesce(compiled.currency, default)
     else:
         values[column] = expression
     return values
