@@ -13,7 +13,9 @@
 There is no cap on the number of records. Records are rendered ``CHUNK`` at a time, each
 chunk made into a PDF by WeasyPrint and appended to the output with pypdf, so memory
 stays flat however many pages there are; ``progress(done, total)`` is called after every
-chunk. A template with ``layout: flow`` (price tags, labels) puts the records one after
+chunk. WeasyPrint's layout is pure Python: a batch of more than two chunks is laid out on
+``Documents.workers`` processes (one per core, at most four) while the next chunks are read
+and rendered to HTML. A template with ``layout: flow`` (price tags, labels) puts the records one after
 another on the same sheets, in one WeasyPrint run. Every record is read through
 ``RecordService.get(..., action="print")`` as the actor, with its own time and output
 budget; a record that fails stops the batch with an error naming it.
@@ -21,6 +23,7 @@ budget; a record that fails stops the batch with an error naming it.
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import os
@@ -169,30 +172,76 @@ def _pdf(docs, actor, table_name, template, ids, out, report, keep) -> None:
         out.write(html_to_pdf(page_document(pages, settings, template["name"])))
         report(len(ids), len(ids))
         return
-    done, chunk = 0, []
-
-    def flush() -> None:
-        nonlocal done
-        if chunk:
-            writer.append(PdfReader(io.BytesIO(html_to_pdf(page_document(chunk, settings, template["name"])))))
-            done += len(chunk)
-            chunk.clear()
-            report(done, len(ids))
-
-    for record, page in _pages(docs, actor, table_name, template, ids):
-        if keep is not None:  # each record its own PDF: that is the copy kept with it
+    done = 0
+    if keep is not None:  # each record its own PDF: that is the copy kept with it
+        for record, page in _pages(docs, actor, table_name, template, ids):
             data = html_to_pdf(page_document([page], settings, template["name"]))
             keep(record, data)
             writer.append(PdfReader(io.BytesIO(data)))
             done += 1
             if done % CHUNK == 0 or done == len(ids):
                 report(done, len(ids))
-            continue
+        writer.write(out)
+        return
+    with PdfMaker(docs.workers if len(ids) > 2 * CHUNK else 1) as maker:
+        for count, data in maker.map(_documents(docs, actor, table_name, template, ids)):
+            writer.append(PdfReader(io.BytesIO(data)))
+            done += count
+            report(done, len(ids))
+    writer.write(out)
+
+
+def _documents(docs, actor, table_name, template, ids):
+    """(record count, HTML document) for each chunk of ``CHUNK`` records."""
+    chunk = []
+    for _record, page in _pages(docs, actor, table_name, template, ids):
         chunk.append(page)
         if len(chunk) >= CHUNK:
-            flush()
-    flush()
-    writer.write(out)
+            yield len(chunk), page_document(chunk, template["settings"], template["name"])
+            chunk = []
+    if chunk:
+        yield len(chunk), page_document(chunk, template["settings"], template["name"])
+
+
+class PdfMaker:
+    """HTML documents to PDFs, in order: here, or on ``workers`` processes (WeasyPrint's layout
+    is pure Python, so more cores need more processes). The next chunks are rendered to HTML
+    while the workers lay out the previous ones; at most ``2 × workers`` wait at a time."""
+
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, int(workers))
+        self.pool = None
+
+    def __enter__(self) -> "PdfMaker":
+        return self.start()
+
+    def start(self) -> "PdfMaker":
+        if self.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: never fork a process that runs threads (the web server)
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self
+
+    def map(self, documents):
+        if self.pool is None:
+            for count, document in documents:
+                yield count, html_to_pdf(document)
+            return
+        waiting: collections.deque = collections.deque()
+        for count, document in documents:
+            waiting.append((count, self.pool.submit(html_to_pdf, document)))
+            while len(waiting) >= 2 * self.workers:
+                count_, future = waiting.popleft()
+                yield count_, future.result()
+        while waiting:
+            count_, future = waiting.popleft()
+            yield count_, future.result()
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _docx_zip(docs, actor, table_name, template, ids, out, report) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 from dataclasses import dataclass, field as dc_field
 
@@ -121,8 +122,11 @@ def html_to_pdf(document: str) -> bytes:
 
 
 class Documents:
-    def __init__(self, runtime, extra_helpers: dict | None = None, limits: Limits | None = None):
+    def __init__(self, runtime, extra_helpers: dict | None = None, limits: Limits | None = None,
+                 workers: int | None = None):
         self.rt = runtime
+        #: processes laying out a large batch's PDF (batch.py); one per core, at most four
+        self.workers = workers if workers is not None else min(4, os.cpu_count() or 1)
         self.templates = TemplateService(runtime)
         self.company = CompanySettings(runtime)
         self.copies = Copies(runtime)

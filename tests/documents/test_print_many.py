@@ -42,6 +42,23 @@ def test_a_pdf_with_a_page_per_record_in_the_order_given(shop, runtime):
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_large_batch_is_laid_out_on_worker_processes(shop, runtime, monkeypatch):
+    from cardfile.reports.documents import batch
+
+    monkeypatch.setattr(batch, "CHUNK", 2)  # 7 records: 4 chunks, more than two: the workers take them
+    made = []
+    monkeypatch.setattr(batch.PdfMaker, "__enter__", lambda self: made.append(self.workers) or self.start())
+    ids = invoices(shop, runtime, 7)
+    shop.docs.workers = 2
+    template = shop.template("<h1>Invoice {{ number }}</h1>")
+    seen = []
+    data = render(shop, shop.admin, template, ids, progress=lambda done, total: seen.append(done))
+    assert made == [2] and pdf_pages(data) == 7 and seen == [0, 2, 4, 6, 7]
+    text = pdf_text(data)
+    assert [text.index(f"B-{i:03}") for i in range(7)] == sorted(text.index(f"B-{i:03}") for i in range(7))
+
+
 def test_labels_share_sheets_in_the_flow_layout(shop, runtime):
     ids = invoices(shop, runtime, 12)
     template = shop.template('<div style="width: 55mm; height: 30mm; border: 1px solid">{{ number }}</div>',
