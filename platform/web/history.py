@@ -18,7 +18,8 @@ from .formatting import format_timestamp, format_value
 
 def history_rows(rt, table, entries) -> list[dict]:
     actions = {"create": _("created"), "update": _("changed"), "delete": _("moved to the trash"),
-               "restore": _("restored"), "convert": _("field type changed"), "reminder": _("reminder sent")}
+               "restore": _("restored"), "convert": _("field type changed"), "reminder": _("reminder sent"),
+               "printed": _("document kept"), "emailed": _("document emailed")}
     rows = []
     for e in reversed(entries):
         changes = []
@@ -32,7 +33,8 @@ def history_rows(rt, table, entries) -> list[dict]:
             else:
                 changes.append({"label": f.label, "old": shown(rt.registry, f, old), "new": shown(rt.registry, f, new)})
         note = conversion_note(rt.registry, table, (e.get("changes") or {}).get("_conversion")) or \
-            reminder_note((e.get("changes") or {}).get("_reminder"))
+            reminder_note((e.get("changes") or {}).get("_reminder")) or \
+            document_note((e.get("changes") or {}).get("_document"))
         rows.append({"at": format_timestamp(e["at"]), "who": (e.get("user") or {}).get("display") or _("system"),
                      "action": actions.get(e["action"], e["action"]), "version": e.get("version"),
                      "changes": changes, "note": note})
@@ -57,6 +59,17 @@ def conversion_note(registry: FieldTypeRegistry, table, conversion) -> str:
     names = {key: _type_label(registry, conversion.get(key)) for key in ("from", "to")}
     return _("The field was changed from %(old)s to %(new)s; this value could not be kept (%(reason)s).",
              old=names["from"], new=names["to"], reason=conversion.get("reason") or "")
+
+
+def document_note(document) -> str:
+    """A printed copy kept, or a document emailed: the file, the recipient, the digest."""
+    if not isinstance(document, dict):
+        return ""
+    digest = str(document.get("sha256") or "")[:12]
+    if document.get("to"):
+        return _("%(file)s sent to %(to)s (SHA-256 %(digest)s…)", file=document.get("file") or "",
+                 to=document["to"], digest=digest)
+    return _("%(file)s (SHA-256 %(digest)s…)", file=document.get("file") or "", digest=digest)
 
 
 def _type_label(registry: FieldTypeRegistry, key) -> str:

@@ -126,3 +126,5 @@ def test_the_copies_page(app, boss, shop):
     assert boss.get(f"/api/v1/tables/invoices/print/{template['id']}/{shop.ids['invoice']}?format=pdf").status_code == 200
     page = boss.get(f"/documents/t/invoices/{shop.ids['invoice']}/copies").get_data(as_text=True)
     assert template["name"] in page and "printed" in page and ".pdf" in page
+    card = boss.get(f"/t/invoices/{shop.ids['invoice']}").get_data(as_text=True)
+    assert "document kept" in card and f"{template['name']} INV-7.pdf (SHA-256 " in card
