@@ -72,7 +72,8 @@ def world(app) -> World:
             "name": f"Client of {manager}", "manager": users[manager].id, "tax_id": SECRETS[manager],
             "notes": NOTES[manager]})
         contact = rt.records.create(admin, "contacts", {"client": client["id"], "name": f"Contact {manager}"})
-        invoice = rt.records.create(admin, "invoices", {"client": client["id"], "date": "2026-01-15"})
+        invoice = rt.records.create(admin, "invoices", {"client": client["id"], "date": "2026-01-15", "lines": [
+            {"description": "Service", "quantity": "1", "price": "100.00"}]})
         payment = rt.records.create(admin, "payments", {"invoice": invoice["id"], "date": "2026-01-20",
                                                         "amount": "10.00"})
         rt.records.update(admin, "clients", client["id"], {"notes": NOTES[manager] + "-v2"}, version=client["version"])
