@@ -44,6 +44,7 @@ class Reader:
         self.snap = snap
         self._cache: dict = {}
         self.reads: dict[tuple[int, int], set[str]] = {}
+        self.company: dict | None = None  # the company's details, read once (render.py)
 
     def get(self, table_name: str, record_id: int, action: str = "read") -> dict | None:
         key = (table_name, int(record_id), action)

@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import os
 import re
+import threading
 from dataclasses import dataclass, field as dc_field
 
 from markupsafe import Markup
@@ -37,6 +38,7 @@ MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                "zip": "application/zip"}
 PAPER_MM = {"A4": (210, 297), "A5": (148, 210), "A3": (297, 420), "letter": (216, 279), "legal": (216, 356)}
+IMAGE_CACHE_BYTES = 16 * 1024 * 1024
 SPECIAL_NAMES = ("record", "company", "user", "me", "today", "now", "table", "template")
 
 BASE_CSS = """
@@ -135,6 +137,8 @@ class Documents:
         self.text_env = DocumentEnvironment(autoescape=False)
         self.limits = limits or Limits()
         self.extra = dict(extra_helpers or {})
+        self._images: dict[str, tuple[bytes, str]] = {}
+        self._images_lock = threading.Lock()
 
     # --- the context ------------------------------------------------------------------------
     def reader(self, actor) -> Reader:
@@ -150,7 +154,10 @@ class Documents:
         for name in back_link_names(session.snap, table):
             if name not in ctx:
                 ctx[name] = getattr(view, name)
-        company = self.company.get()
+        reader = session.reader
+        if reader.company is None:  # read once per reader (a document, or a chunk of a batch)
+            reader.company = self.company.get()
+        company = dict(reader.company)
         for key in IMAGES:
             company[key] = Attachment(company[key], session) if company.get(key) else ""
         today = dt.date.today()
@@ -161,9 +168,22 @@ class Documents:
         return ctx
 
     def _file_bytes(self, actor):
+        """Images by digest (``image()``), for a record or the company the actor has read.
+        Files are content-addressed, so the bytes of a digest never change: small ones stay
+        in memory (the logo and the stamp are on every page of a batch)."""
         def read(sha256: str) -> tuple[bytes, str]:
+            found = self._images.get(sha256)
+            if found is not None:
+                self.rt.access.require_active(actor)
+                return found
             path, media = self.rt.files.open(actor, sha256)
-            return path.read_bytes(), media
+            data = path.read_bytes()
+            if len(data) <= IMAGE_CACHE_BYTES // 8:
+                with self._images_lock:
+                    self._images[sha256] = (data, media)
+                    while sum(len(d) for d, _m in self._images.values()) > IMAGE_CACHE_BYTES:
+                        self._images.pop(next(iter(self._images)))
+            return data, media
 
         return read
 
