@@ -24,6 +24,7 @@ from cardfile.metamodel.packages import apply_package, installed_packages, load_
 from cardfile.metamodel.packages.demo import load_demo
 from cardfile.metamodel.packages.plan import plan_apply
 from cardfile.metamodel.packages.samples import resolve
+from cardfile.metamodel.mail.package import apply_mailings, load_mailings
 from cardfile.metamodel.reminders.package import apply_rules, load_rules
 from cardfile.metamodel.runtime import Runtime, Settings, build_runtime
 from cardfile.metamodel.users import generate_password
@@ -147,6 +148,7 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
         path, source = resolve(package)
         pkg = validate_package(load_package(path), default_registry())
         load_rules(pkg.root, pkg.name)
+        load_mailings(pkg.root, pkg.name)
     Path(env.settings.data_dir).mkdir(parents=True, exist_ok=True)
     rt = env.build()
     secret_key(env.settings)
@@ -169,6 +171,9 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
             reminders = apply_rules(rt, admin, pkg)
             if reminders:
                 lines.append(f"  reminder rules: {reminders['created']}")
+            drafts = apply_mailings(rt, admin, pkg, secret_key(env.settings))
+            if drafts:
+                lines.append(f"  mailing drafts: {drafts['created']}")
             if demo:
                 result = load_demo(rt, admin, pkg)
                 lines.append(f"  demo data:      {result['total']} records (seed {result['seed']})")
@@ -501,7 +506,8 @@ def config_validate(package: str) -> None:
     """Check a package (files, schemas, types, options, links) without a database."""
     path, _source = resolve(package)
     pkg = validate_package(load_package(path), default_registry())
-    load_rules(pkg.root, pkg.name)  # reminders.yaml against its schema
+    load_rules(pkg.root, pkg.name)  # reminders.yaml and mailings.yaml against their schemas
+    load_mailings(pkg.root, pkg.name)
     fields = sum(len(t.spec["fields"]) for t in pkg.tables)
     click.echo(f"OK: {pkg.name} {pkg.version} ({pkg.title}): {len(pkg.tables)} tables, {fields} fields"
                + (", demo data" if pkg.demo is not None else "") + ".")
@@ -542,6 +548,9 @@ def config_apply(env: Env, package: str, dry_run: bool, allow_destructive: bool)
     if reminders:
         click.echo(f"  reminder rules: {reminders['created']} created, {reminders['updated']} updated, "
                    f"{reminders['unchanged']} unchanged")
+    drafts = apply_mailings(rt, actor, pkg, secret_key(env.settings))
+    if drafts:
+        click.echo(f"  mailing drafts: {drafts['created']} created, {drafts['kept']} kept")
     if report["applied"]:
         click.echo(f"{pkg.name} {pkg.version}: {report['applied']} change(s) applied.")
     else:

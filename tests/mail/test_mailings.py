@@ -140,3 +140,22 @@ def test_a_started_mailing_keeps_its_audience(mailings, boss):
     assert mailings.update(boss, draft["id"], {"subject": "Fixed {name}"})["subject"] == "Fixed {name}"
     mailings.resume(boss, draft["id"])
     assert mailings.cancel(boss, draft["id"])["counts"]["pending"] == 0
+
+
+def test_the_sample_package_brings_a_mailing_draft(settings, boss, mail_runtime):
+    from cardfile.metamodel.mail.package import apply_mailings
+    from cardfile.metamodel.packages import apply_package, load_package
+    from cardfile.metamodel.packages.samples import resolve
+
+    path, _source = resolve("customer-accounting")
+    pkg = load_package(path)
+    apply_package(mail_runtime, boss, pkg)
+    assert apply_mailings(mail_runtime, boss, pkg, SECRET) == {"created": 1, "kept": 0}
+    assert apply_mailings(mail_runtime, boss, pkg, SECRET) == {"created": 0, "kept": 1}
+    service = MailingService(mail_runtime, SECRET)
+    [draft] = service.list(boss)
+    assert draft["name"] == "New price list" and draft["state"] == "draft"
+    mail_runtime.records.create(boss, "clients", {"kind": "organization", "name": "Acme", "status": "active",
+                                                  "email": "office@acme.example"})
+    preview = service.preview(boss, draft["id"])
+    assert preview["subject"] == "Acme: our new price list" and preview["total"] == 1
