@@ -68,6 +68,10 @@ evaluation.
   The filter form is `where=`: `sum(lines.amount, where=lines.vat > 0)`. Inside the
   aggregate, `lines.…` reads the current line; other names read the record itself.
   The value may be an expression: `sum(lines.qty * lines.price)`.
+* **System fields**, on every table, read-only: `owner`, `created_by` and `updated_by`
+  (users, compared with `me`: `owner == me`, `client.owner == me`), `created_at` and
+  `updated_at` (date-times in UTC: `date(created_at) == today()`). They work in formula
+  fields, defaults, row conditions and list expressions, also through links.
 * **`me`** is the acting user: `me.id`, `me.username`, `me.name`, `me.email`, and any
   other attribute the platform provides (such as groups). `me` alone is the user's id,
   so `owner == me` selects one's own records. A field called `me` cannot be used.
