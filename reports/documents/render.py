@@ -14,6 +14,7 @@ from the same HTML; it fetches nothing but ``data:`` URLs.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import os
@@ -114,12 +115,41 @@ def page_document(pages: list[str], settings: dict, title: str = "") -> str:
             f"</style>{head_html}</head><body>{''.join(bodies)}</body></html>")
 
 
-def html_to_pdf(document: str) -> bytes:
-    """WeasyPrint, fetching inline ``data:`` URLs only: nothing from disk or the network."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
+#: a picture inline in a page (``image()``, the logo, the stamp), long enough to be worth
+#: handing to WeasyPrint by reference
+_INLINE_PICTURE = re.compile(r'(<img class="cf-[a-z]{2,8}" src=")data:(image/[a-z0-9.+-]+);base64,([A-Za-z0-9+/]{1000,}=*)"')
 
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+def html_to_pdf(document: str) -> bytes:
+    """WeasyPrint, fetching inline ``data:`` URLs only: nothing from disk or the network.
+
+    Each distinct inline picture is parsed once: the page refers to it by a short
+    ``cf-image:N`` name, which the fetcher answers from memory (WeasyPrint's HTML parser is
+    pure Python, and a logo and a stamp on every page of a batch would be read again and
+    again)."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    pictures: dict[str, tuple[str, str]] = {}
+    names: dict[str, str] = {}
+
+    def refer(match: re.Match) -> str:
+        uri = match.group(0)[len(match.group(1)):]
+        name = names.get(uri)
+        if name is None:
+            name = names[uri] = f"cf-image:{len(names)}"
+            pictures[name] = (match.group(2), match.group(3))
+        return f'{match.group(1)}{name}"'
+
+    class Fetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url in pictures:
+                media, data = pictures[url]
+                return URLFetcherResponse(url, base64.b64decode(data), {"Content-Type": media})
+            return super().fetch(url, headers)
+
+    document = _INLINE_PICTURE.sub(refer, document)
+    fetcher = Fetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
     return HTML(string=document, url_fetcher=fetcher, base_url="data:,").write_pdf()
 
 

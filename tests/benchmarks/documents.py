@@ -96,11 +96,12 @@ def batch(settings: Settings, queue) -> None:
         pages = len(PdfReader(out.name).pages)
         size = os.path.getsize(out.name)
     rt.dispose()
-    queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, pages, size))
+    queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, pages, size))
 
 
 def run(kind: str, invoices: int) -> None:
-    print(f"== {kind}", flush=True)
+    print(f"== {kind} ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         settings, drop = settings_for(kind, Path(tmp) / "data")
         try:
@@ -129,10 +130,11 @@ def run(kind: str, invoices: int) -> None:
             queue = multiprocessing.get_context("spawn").Queue()
             process = multiprocessing.get_context("spawn").Process(target=batch, args=(settings, queue))
             process.start()
-            seconds, peak, pages, size = queue.get()
+            seconds, peak, worker_peak, pages, size = queue.get()
             process.join()
             print(f"  batch of {invoices} invoices to one PDF: {seconds:.1f} s, {pages} pages, "
-                  f"{size / 2**20:.1f} MB file, peak RSS {peak:.0f} MB (targets <= 120 s, <= 500 MB)", flush=True)
+                  f"{size / 2**20:.1f} MB file, peak RSS {peak:.0f} MB (largest layout process {worker_peak:.0f} MB) "
+                  f"(targets <= 120 s, <= 500 MB)", flush=True)
         finally:
             drop()
 

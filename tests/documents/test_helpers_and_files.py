@@ -137,3 +137,27 @@ def test_file_names_and_email_texts_run_in_the_sandbox(shop):
                     mail.draft(shop.admin, "invoices", shop.ids["invoice"], template["id"])
             check_blocked(exc.value)
     assert LEAKS
+
+
+def test_pictures_reach_the_pdf_once_however_many_pages(shop, runtime):
+    import os
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from cardfile.reports.documents.batch import print_many
+
+    picture = io.BytesIO()
+    Image.frombytes("RGB", (120, 60), os.urandom(120 * 60 * 3)).save(picture, "PNG")
+    logo = runtime.files.put(shop.admin, io.BytesIO(picture.getvalue()), "logo.png", "image/png")
+    shop.docs.company.update(shop.admin, {"logo": logo})
+    ids = [shop.ids["invoice"]] + [runtime.records.create(shop.admin, "invoices", {"number": f"P-{i}"})["id"]
+                                   for i in range(2)]
+    template = shop.template("<p>{{ number }}</p>{{ image(company.logo, width=30) }}")
+    html = shop.html(shop.admin, template)
+    assert 'class="cf-image" src="data:image/png;base64,' in html  # the browser gets the picture itself
+    out = io.BytesIO()
+    print_many(shop.docs, shop.admin, "invoices", template["id"], ids, "pdf", out)
+    pages = PdfReader(io.BytesIO(out.getvalue())).pages
+    assert len(pages) == 3 and all(len(page.images) == 1 for page in pages)
+    assert len(out.getvalue()) < 3 * len(picture.getvalue())  # one picture object, drawn on each page
