@@ -163,7 +163,7 @@ class _Writer:
         self.now = service.clock()
         self.system = dict(version=1, created_at=self.now, updated_at=self.now, created_by=actor.id,
                            updated_by=actor.id, owner=actor.id)
-        self.creates: list[tuple[int, dict, dict]] = []  # (row, data, line items by lines field)
+        self.creates: list[tuple[int, dict, dict, dict]] = []  # (row, data, line items, kept counters)
         self.updates: list[tuple[int, int, dict]] = []
         self.created_ranges: list[list[int]] = []
         self.updated: dict[str, dict] = {}
@@ -174,6 +174,7 @@ class _Writer:
         self.parser = RowParser(self.registry, table, refuse_read_only=True)
         self.inserter = bulk.RowInserter(conn, self.sql, self.parser.columns + counters.columns(table), self.system)
         self.lines_fields = {f.api_name: f for f in table.fields if f.type == "lines"}
+        self.counter_fields = {f.api_name for f in table.fields if f.type == "counter"}
         self.lines_markers: dict[int, tuple] = {}  # line-item table id -> (table, its first new id)
         self.with_lines = False  # some row has line items: a dry run then writes too (rolled back)
 
@@ -194,7 +195,8 @@ class _Writer:
         lines = {k: data.pop(k) for k in [k for k in data if k in self.lines_fields]} if self.lines_fields else {}
         if any(lines.values()):
             self.with_lines = True
-        self.creates.append((row, data, lines))
+        kept = {k: data.pop(k) for k in [k for k in data if k in self.counter_fields]} if self.keep_ids else {}
+        self.creates.append((row, data, lines, kept))
         if len(self.creates) >= BATCH:
             self._flush_creates()
 
@@ -218,7 +220,7 @@ class _Writer:
         batch, self.creates = self.creates, []
         if not batch:
             return
-        rows = [data for _, data, _ in batch]
+        rows = [data for _, data, _, _ in batch]
         self.view.check_values_many(self.table, rows, "create")  # field rules, as one save checks them
         parsed = self.parser.parse_batch(rows)
         for k, errors in parsed.errors.items():
@@ -231,7 +233,7 @@ class _Writer:
         for j, messages in self._unique_errors(parsed.values).items():
             bad.setdefault(j, {}).update(messages)
         for j, k in enumerate(parsed.rows):
-            row, data, _ = batch[k]
+            row, data, _, _ = batch[k]
             if j in bad:
                 self._errors(row, bad[j])
             elif len(self.report.preview) < PREVIEW_ROWS:  # as parse_input gives them: sent or defaulted
@@ -240,7 +242,8 @@ class _Writer:
         if self.report.error_count or (self.dry_run and not self.with_lines):
             self.report.created += count - len(bad)
             return
-        counters.fill(self.conn, self.table, parsed.db, count, self.now.date())
+        counters.fill(self.conn, self.table, parsed.db, count, self.now.date(),
+                      kept=[batch[k][3] for k in parsed.rows] if self.keep_ids else None)
         wanted = [batch[k][1].get("id") for k in parsed.rows] if self.keep_ids else None
         ids = self.inserter.insert(parsed.db, count, ids=wanted)
         self._insert_lines([(ids[j], batch[k][2]) for j, k in enumerate(parsed.rows)])

@@ -94,6 +94,11 @@ def run_import(runtime, actor, table_name: str, path, filename: str = "", option
             raise BadQuery(f"The key field {options.key!r} is not mapped to a column.", {"key": options.key})
     parts = _line_parts(runtime, view, snap, table, source, writable, lines_files or {}, options)
     rows = _Rows(runtime, actor, snap, table, source, columns, options, parts)
+    if options.keep_ids:  # a restore keeps the counters' values too (INV-2026-0012 stays)
+        counters = {normalize(t): f.api_name for f in readable.values() if f.type == "counter"
+                    for t in (f.label, f.api_name)}
+        rows.counters = {i: counters[normalize(h)] for i, h in enumerate(source.headers)
+                         if normalize(h) in counters and mapping.get(h) is None}
     if options.keep_ids and (options.mode != "create" or rows.record_key is None):
         raise BadQuery("Keeping the IDs needs mode create and the file's ID column.",
                        {"keep_ids": True, "mode": options.mode})
@@ -385,6 +390,7 @@ class _Rows:
         self.keys: dict[str, list[int]] = {}
         self.width = len(source.headers)
         self.lookups = None
+        self.counters: dict[int, str] = {}  # column -> counter field whose values are kept (keep_ids)
 
     def items(self, lookups) -> Iterator[tuple[int, int | None, dict]]:
         """The rows as ``write_many`` takes them; links, keys and users are looked up
@@ -429,6 +435,9 @@ class _Rows:
                     data["id"] = _whole(raw)
                 except CellError:
                     data["id"] = None  # write_many names the row
+                for i, name in self.counters.items():
+                    value = cells[i] if i < len(cells) else None
+                    data[name] = None if _blank(value) else str(value).strip()
             if lines_of:
                 key = _key(cells[self.record_key]) if self.record_key < len(cells) else ""
                 for name, (part, _) in lines_of.items():
@@ -621,6 +630,9 @@ class _JsonRows:
             data = self._values(number, self.table, record, self.readable, self.writable, "")
             if self.options.keep_ids:
                 data["id"] = record.get("id")
+                for f in self.readable.values():  # a restore keeps the counters' values too
+                    if f.type == "counter" and record.get(f.api_name) not in (None, ""):
+                        data[f.api_name] = record[f.api_name]
             record_id = None
             if self.options.mode != "create":
                 key = record.get(self.options.key)

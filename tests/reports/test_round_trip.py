@@ -213,3 +213,26 @@ def test_json_export_holds_the_line_items(everything):
     stream = rt.records.iter_rows(admin, "everything", ListQuery(sort=["id"]))
     data = json.loads(b"".join(list_json(stream, with_lines=True)))
     assert [len(r["lines"]) for r in data] == [2, 0, 1, 0, 0]
+
+
+def test_keep_ids_restores_ids_and_counter_numbers(runtime, admin, make_table, tmp_path):
+    rt = runtime
+    make_table("Orders", [("Number", "counter", {"pattern": "ORD-{YYYY}-{###}"}), ("Name", "text")],
+               api_name="orders")
+    for name in ("a", "b", "c"):
+        rt.records.create(admin, "orders", {"name": name})
+    gone = records(rt, admin, "orders")[1]
+    rt.records.delete(admin, "orders", gone["id"])
+    path, _ = export(rt, admin, "orders", "csv", tmp_path)
+    before = records(rt, admin, "orders")
+    make_table("Orders copy", [("Number", "counter", {"pattern": "ORD-{YYYY}-{###}"}), ("Name", "text")],
+               api_name="orders_copy")
+    result = run_import(rt, admin, "orders_copy", path, path.name, ImportOptions(keep_ids=True))
+    assert result["errors"] == []
+    after = records(rt, admin, "orders_copy")
+    assert [(r["id"], r["number"], r["name"]) for r in after] == [(r["id"], r["number"], r["name"]) for r in before]
+    year = dt.date.today().year
+    assert rt.records.create(admin, "orders_copy", {"name": "d"})["number"] == f"ORD-{year}-004"
+    again = run_import(rt, admin, "orders_copy", path, path.name, ImportOptions(keep_ids=True, dry_run=True))
+    assert {e["reason"] for e in again["errors"]} == {f"record #{r['id']} already exists (the table must not have "
+                                                      "this ID)" for r in before}
