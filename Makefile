@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/records.py
 	$(BIN)/python tests/benchmarks/formulas.py
 	$(BIN)/python tests/benchmarks/reports.py
+	$(BIN)/python tests/benchmarks/documents.py
 
 docs: $(STAMP)
 	$(BIN)/python -m cardfile.formula.docs > docs/formulas.md
