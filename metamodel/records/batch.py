@@ -266,8 +266,9 @@ class _Writer:
                     self.lines_markers[child.id] = (child, self.service.computed.bulk_marker(self.conn, self.snap, child))
                 for position, (line_row, line) in enumerate(items, 1):
                     try:
-                        self.service._insert(self.conn, self.snap, child, self.actor, line,
-                                             parent_id=parent_id, position=position)
+                        with self.conn.begin_nested():  # a refused line leaves the transaction usable
+                            self.service._insert(self.conn, self.snap, child, self.actor, line,
+                                                 parent_id=parent_id, position=position)
                     except ValidationFailed as exc:
                         for field, messages in exc.errors.items():
                             for message in messages:

@@ -56,9 +56,10 @@ def purge(service, actor: Actor, table_name: str, record_id: int | None = None,
             view.require_reach(conn, table, wanted, "purge")
             where.append(sql.c.id == wanted)
         ids = list(conn.execute(select(sql.c.id).where(*where).order_by(sql.c.id)).scalars())
-        result = purge_rows(conn, snap, table, ids, actor.id, service.clock())
+        now = service.clock()
+        result = purge_rows(conn, snap, table, ids, actor.id, now)
         if record_id is None:
-            result["lines"] += purge_removed_lines(conn, snap, table, before, view)
+            result["lines"] += purge_removed_lines(conn, snap, table, before, view, now)
         return result
 
 
@@ -78,7 +79,7 @@ def purge_expired(service, days: int, now: dt.datetime | None = None) -> dict:
             ids = list(conn.execute(select(sql.c.id).where(sql.c.deleted_at < before)
                                     .order_by(sql.c.id)).scalars())
             result = purge_rows(conn, snap, table, ids, None, now)
-            result["lines"] += purge_removed_lines(conn, snap, table, before)
+            result["lines"] += purge_removed_lines(conn, snap, table, before, now=now)
             if result["purged"] or result["lines"]:
                 done[table.api_name] = result["purged"]
     return done

@@ -197,6 +197,13 @@ def test_line_items_need_their_record(everything, tmp_path):
                         lines_files={"lines": lines})
     got = {(e.get("sheet"), e["row"], e["column"]) for e in result["errors"]}
     assert got == {("lines.csv", 3, ""), ("lines.csv", 4, "Qty")}
+    lines.write_text("Record ID,Product (id),Qty\n7,999999,1\n7,,2\n", encoding="utf-8")  # checked as saved
+    for dry_run in (True, False):
+        result = run_import(rt, admin, "everything", main, "main.csv", ImportOptions(dry_run=dry_run),
+                            lines_files={"lines": lines})
+        assert [(e["sheet"], e["row"], e["column"], e["reason"]) for e in result["errors"]] == [
+            ("lines.csv", 2, "Product (id)", "Products #999999 does not exist")]
+        assert not result["written"]
     lines.write_text("Record ID,Qty,Amount,Amount (currency)\n7,1,2.50,USD\n7,2,1,EUR\n", encoding="utf-8")
     result = run_import(rt, admin, "everything", main, "main.csv", ImportOptions(), lines_files={"lines": lines})
     assert result["errors"] == [] and result["lines"]["lines"]["rows"] == 2
