@@ -8,6 +8,7 @@ app processes see each other's changes on their next request.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field as dc_field
 
 from sqlalchemy import (
@@ -80,7 +81,7 @@ def field_indexes(table: TableDef, f: FieldDef, registry: FieldTypeRegistry) -> 
 class Snapshot:
     version: str
     tables: dict[int, TableDef]
-    sql: dict[int, Table]
+    sql: "Mapping[int, Table]"  # built table by table on first use (SqlTables)
     metadata: MetaData
     parents: dict[int, int] = dc_field(default_factory=dict)  # line-item table id -> its record's table id
 
@@ -196,10 +197,43 @@ class Catalog:
         metadata = MetaData()
         cf_users.to_metadata(metadata)
         field_owner = {f.id: t.id for t in tables.values() for f in t.all_fields}
-        sql, parents = {}, {}
+        parents = {}
         for t in tables.values():
             parent = field_owner.get(t.parent_field_id) if t.parent_field_id else None
-            sql[t.id] = build_sql_table(metadata, t, self.registry, parent)
             if parent is not None:
                 parents[t.id] = parent
+        sql = SqlTables(tables, parents, metadata, self.registry)
         return Snapshot(version=version, tables=tables, sql=sql, metadata=metadata, parents=parents)
+
+
+class SqlTables(Mapping):
+    """Table id -> SQLAlchemy table, each built the first time it is asked for.
+
+    A snapshot is loaded after every design change (a package apply loads a few hundred),
+    and most requests use two or three of its tables: building them all up front cost more
+    than everything else a load does."""
+
+    def __init__(self, tables: dict, parents: dict, metadata: MetaData, registry: FieldTypeRegistry):
+        self._tables, self._parents, self._metadata, self._registry = tables, parents, metadata, registry
+        self._built: dict[int, Table] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, table_id: int) -> Table:
+        built = self._built.get(table_id)
+        if built is not None:
+            return built
+        table = self._tables[table_id]
+        parent = self._parents.get(table_id)
+        if parent is not None:
+            self[parent]  # the line-item table's foreign key names its record's table
+        with self._lock:
+            built = self._built.get(table_id)
+            if built is None:
+                built = self._built[table_id] = build_sql_table(self._metadata, table, self._registry, parent)
+        return built
+
+    def __iter__(self):
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)

@@ -400,7 +400,7 @@ class SchemaService:
             options.pop("table", None)
             options.pop("fields", None)
         try:
-            jsonschema.validate(options, ftype.options_schema())
+            options_validator(ftype.options_schema()).validate(options)
         except jsonschema.ValidationError as exc:
             where = "/".join(str(p) for p in exc.absolute_path) or "options"
             raise InvalidDefinition(f"Field options for a {type_key} field are not valid at {where}: {exc.message}",
@@ -606,3 +606,18 @@ def _only_keys(spec: dict, allowed: set[str], what: str) -> None:
     if unknown:
         raise InvalidDefinition(f"Unknown {what} attribute(s): {', '.join(unknown)}.",
                                 {"unknown": unknown, "allowed": sorted(allowed)})
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def options_validator(schema: dict):
+    """A checked validator per options schema, kept: checking the schema itself on every
+    field added (``jsonschema.validate`` does) cost most of a package's apply time."""
+    key = json.dumps(schema, sort_keys=True, default=str)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        validator = _VALIDATORS[key] = cls(schema)
+    return validator
