@@ -50,8 +50,8 @@ def install_templates(rt, actor, package: str, templates) -> dict:
             edited = row is not None and _edited_here(conn, row)
         if row is None:
             created = service.create(actor, data, package=package)
-            if d["kind"] == "docx":
-                service.attach_docx(actor, created["id"], item.content, d["file"])
+            if d["kind"] == "docx":  # the Word file is the package's too: a "package" version
+                _attach(rt, service, actor, created["id"], item.content, d["file"])
             counts["created"] += 1
         elif row["deleted_at"] is not None or edited:
             counts["kept"] += 1
@@ -60,12 +60,21 @@ def install_templates(rt, actor, package: str, templates) -> dict:
         else:
             values = service._checked(data, row, table.id)
             if d["kind"] == "docx":
-                check_docx(item.content, service.checker)
-                stored = rt.files.put(actor, io.BytesIO(item.content), d["file"], DOCX_TYPE)
-                values.update(docx_sha256=stored["sha256"], docx_name=d["file"])
+                values.update(_stored_docx(rt, service, actor, item.content, d["file"]))
             service._write(actor, row, values, "package")
             counts["updated"] += 1
     return counts
+
+
+def _stored_docx(rt, service: TemplateService, actor, content: bytes, name: str) -> dict:
+    check_docx(content, service.checker)
+    stored = rt.files.put(actor, io.BytesIO(content), name, DOCX_TYPE)
+    return {"docx_sha256": stored["sha256"], "docx_name": name}
+
+
+def _attach(rt, service: TemplateService, actor, template_id: int, content: bytes, name: str) -> None:
+    row = service._row(template_id)
+    service._write(actor, row, _stored_docx(rt, service, actor, content, name), "package")
 
 
 def _edited_here(conn, row) -> bool:
@@ -73,9 +82,7 @@ def _edited_here(conn, row) -> bool:
     rows = conn.execute(select(cf_template_versions.c.version, cf_template_versions.c.action)
                         .where(cf_template_versions.c.template_id == row["id"])).all()
     by_package = [v for v, action in rows if action == "package" or (v == 1 and action == "create")]
-    uploads = [v for v, action in rows if action == "upload" and by_package and v == max(by_package) + 1]
-    last = max(by_package + uploads, default=0)
-    return row["version"] > last
+    return row["version"] > max(by_package, default=0)
 
 
 def _same(row, data: dict, item) -> bool:

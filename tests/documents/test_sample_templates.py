@@ -21,7 +21,7 @@ from cardfile.reports.documents.batch import print_many, select_ids
 from cardfile.reports.documents.packages import install_templates
 
 from . import sample_docx
-from .docx_files import docx_text
+from .docx_files import docx_text, make_docx
 from .readback import libreoffice_pdf, pdf_pages, pdf_text
 
 SAMPLES = {"Invoice for payment", "Invoice for payment (Word)", "Contract", "Contract (Word)",
@@ -60,12 +60,15 @@ def test_installing_and_reapplying(sample, runtime, admin, tmp_path):
     invoice = listed["Invoice for payment"]
     docs.templates.update(admin, invoice["id"], {"body": invoice["body"] + "<p>Our own footer</p>",
                                                  "version": invoice["version"]})
+    word = listed["Invoice for payment (Word)"]  # and uploads a Word file of their own
+    docs.templates.attach_docx(admin, word["id"], make_docx(["Our invoice {{ number }}"]), "ours.docx")
     copy = tmp_path / "package"
     shutil.copytree(sample.root, copy)
     (copy / "templates" / "act.html").write_text((copy / "templates" / "act.html").read_text() + "<!-- v2 -->")
     upgraded = load_package(copy)
     assert install_templates(runtime, admin, sample.name, upgraded.templates) == \
-        {"created": 0, "updated": 1, "unchanged": 6, "kept": 1}
+        {"created": 0, "updated": 1, "unchanged": 5, "kept": 2}
+    assert docs.templates.get(admin, word["id"])["docx"]["name"] == "ours.docx"
     assert docs.templates.get(admin, invoice["id"])["body"].endswith("<p>Our own footer</p>")
     act = docs.templates.get(admin, listed["Act of completed work"]["id"])
     assert act["body"].endswith("<!-- v2 -->") and act["version"] == 2
