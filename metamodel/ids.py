@@ -17,7 +17,7 @@ def as_id(value) -> int | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        if not text.isdigit() or len(text) > 19:
+        if not (text.isascii() and text.isdigit()) or len(text) > 19:
             return None
         value = int(text)
     if not isinstance(value, int) or not 1 <= value <= MAX_ID:

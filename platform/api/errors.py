@@ -80,6 +80,7 @@ STATUS: dict[str, int] = {
     # installation state (raised by the command line, mapped for completeness)
     "NOT_INITIALISED": 409,
     "ALREADY_INITIALISED": 409,
+    "NEWER_DATABASE": 503,
     "IMPORT_FILE_INVALID": 422,
     "IMPORT_MAPPING_INVALID": 422,
     "IMPORT_FAILED": 422,

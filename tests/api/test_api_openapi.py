@@ -70,9 +70,11 @@ def test_every_api_route_is_documented(app, api, clients_table):
         if not rule.endpoint.startswith("api."):
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
-        path = path.replace("{table}/records", f"{clients_table}/records")
+        per_table = path.replace("{table}/records", f"{clients_table}/records")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            assert (path, method.lower()) in documented, (path, method)
+            # record routes are documented per table; a few (kept documents) once for every table
+            assert (per_table, method.lower()) in documented or (path, method.lower()) in documented, \
+                (per_table, method)
 
 
 def test_error_responses_use_the_envelope(api):

@@ -16,7 +16,7 @@ def parse_id(raw, what: str) -> int:
         raise FieldValueError(f"expected the id of a {what}")
     if isinstance(raw, int):
         value = raw
-    elif isinstance(raw, str) and raw.strip().isdigit():
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         value = int(raw.strip())
     else:
         raise FieldValueError(f"expected the id of a {what}, got {raw!r}")
