@@ -48,6 +48,11 @@ def _app_factory():
     return create_app()
 
 
+def _worker_ready(worker) -> None:
+    """Logged once a worker has built its app and starts answering requests."""
+    worker.log.info("Worker ready (pid: %s)", worker.pid)
+
+
 def run(binds: list[str], workers: int, threads: int = 4, access_log: bool = True,
         log_level: str = "info") -> None:
     """Serve until SIGTERM/SIGINT (blocks)."""
@@ -88,6 +93,7 @@ def run(binds: list[str], workers: int, threads: int = 4, access_log: bool = Tru
                 "accesslog": "-" if access_log else None, "errorlog": "-", "loglevel": log_level,
                 "logger_class": JsonAccessLogger, "proc_name": "cardfile",
                 "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+                "post_worker_init": _worker_ready,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)

@@ -112,8 +112,11 @@ def test_a_russian_csv_is_checked_imported_reverted_and_the_list_exported(live, 
     assert download.value.suggested_filename == "Payments.xlsx"
     sheet = openpyxl.load_workbook(target).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("ID", "Client", "Amount", "Amount (currency)")
-    assert sorted(float(r[2]) for r in rows[1:]) == [20.0, 1234.5] and {r[1] for r in rows[1:]} == {"ACME Ltd"}
+    header = rows[0]
+    assert header[:5] == ("ID", "Client", "Client (id)", "Amount", "Amount (currency)")
+    acme = next(r["id"] for r in rt.records.list(boss, "clients")["records"] if r["name"] == "ACME Ltd")
+    assert sorted(float(r[3]) for r in rows[1:]) == [20.0, 1234.5]
+    assert {(r[1], r[2], r[4]) for r in rows[1:]} == {("ACME Ltd", acme, "RUB")}
 
     # revert the import from the history
     page.goto("/t/payments/imports")

@@ -26,8 +26,12 @@ def test_gunicorn_serves_health_and_login_then_stops_gracefully(tmp_path, server
     assert status == 200 and headers["Content-Type"] == "application/json"
     assert headers["Cache-Control"] == "no-store"
 
-    # two workers, each a process of its own under the gunicorn master
-    assert "Booting worker with pid" in server.output() and server.output().count("Booting worker") == 2
+    # two workers, each a process of its own under the gunicorn master, each ready once its
+    # app is built
+    deadline = time.monotonic() + 90
+    while server.output().count("Worker ready") < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert server.output().count("Booting worker") == 2 and server.output().count("Worker ready") == 2, server.output()
 
     # a request in flight when SIGTERM arrives still gets its answer: its body is still
     # arriving while the server shuts down
@@ -44,7 +48,7 @@ def test_gunicorn_serves_health_and_login_then_stops_gracefully(tmp_path, server
         while chunk := held.recv(65536):
             reply += chunk
     assert reply.startswith(b"HTTP/1.1 ") and int(reply[9:12]) < 500, reply[:200]
-    assert server.proc.wait(45) == 0
+    assert server.proc.wait(45) == 0, server.output()
     output = server.output()
     assert "Shutting down: Master" in output
 
