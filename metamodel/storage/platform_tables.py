@@ -309,3 +309,4 @@ cf_print_jobs = Table(  # a batch print run: progress readable by any app proces
 
 # --- reminders, inbox, mail, mailings, jobs (0009): defined in messaging_tables -----------
 from . import messaging_tables  # noqa: E402,F401  (adds its tables to ``metadata``)
+from . import package_tables  # noqa: E402,F401  (cf_package_applies, revision 0011)

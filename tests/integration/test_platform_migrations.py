@@ -88,7 +88,7 @@ def test_revision_0005_lays_out_an_older_sqlite_database(runtime, admin, make_ta
                       "cf_sessions", "cf_file_uploads",  # revision 0008
                       "cf_reminder_deliveries", "cf_reminder_rules", "cf_reminder_log", "cf_inbox",  # 0009
                       "cf_mail_outbox", "cf_mail_log", "cf_mailing_recipients", "cf_mailings",
-                      "cf_unsubscribes", "cf_jobs"):
+                      "cf_unsubscribes", "cf_jobs", "cf_package_applies"):  # 0011
             conn.exec_driver_sql(f"DROP TABLE {later}")
         conn.exec_driver_sql("UPDATE cf_alembic_version SET version_num = '0004'")
     with runtime.engine.begin() as conn:
