@@ -9,7 +9,9 @@ A view belongs to a table (by id). Three kinds, one table ``cf_views``:
 
 The definition is ``{"columns": [api_name…], "widths": {api_name: px}, "filters":
 [[field, operator, value]…], "sort": ["-field"…], "search": str, "where": str}``; field
-names that no longer exist are dropped when a view is read (``clean``). Anyone may keep
+names that no longer exist are dropped when a view is read (``clean``). A view is shown as
+a list unless its ``display`` says ``calendar`` or ``kanban``; their settings sit beside it
+under that name (``boards.py``). Anyone may keep
 personal views; shared views and the default need the design right. Only a view's owner
 or an administrator changes or deletes it.
 """
@@ -23,6 +25,7 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 
 from .access import Access
 from .actors import Actor
+from .boards import CALENDAR_SCHEMA, DISPLAYS, KANBAN_SCHEMA, check_board
 from .catalog import Catalog
 from .errors import AccessDenied, InvalidDefinition, NotFound
 from .model import TableDef
@@ -42,6 +45,9 @@ VIEW_SCHEMA = {
         "search": {"type": "string", "maxLength": 200},
         "where": {"type": "string", "maxLength": 10000},
         "per_page": {"type": "integer", "minimum": 1, "maximum": 500},
+        "display": {"enum": list(DISPLAYS)},
+        "calendar": CALENDAR_SCHEMA,
+        "kanban": KANBAN_SCHEMA,
     },
 }
 SYSTEM_NAMES = {"id", "created_at", "updated_at", "version", "owner"}
@@ -76,6 +82,7 @@ def check_definition(definition, table: TableDef) -> dict:
         base = name.lstrip("-").split(".")[0]
         if base not in SYSTEM_NAMES and table.field(base) is None:
             raise InvalidDefinition(f"Table {table.label!r} has no field {base!r}.", {"field": base})
+    check_board(definition, table)
     return definition
 
 

@@ -25,7 +25,7 @@ from cardfile.metamodel.model import FieldDef, TableDef
 from cardfile.platform.app.factory import get_runtime
 
 from . import admin_routes, document_routes, export_routes, files, formula_routes, import_routes, layout_routes
-from . import mailing_routes, reminder_routes
+from . import board_routes, mailing_routes, reminder_routes
 from . import preview_routes, report_routes
 from .auth import current_actor
 from .schemas import (
@@ -98,6 +98,7 @@ def build_spec(snap: Snapshot, registry: FieldTypeRegistry) -> APISpec:
     files.openapi_paths(spec)
     reminder_routes.openapi_paths(spec)
     mailing_routes.openapi_paths(spec)
+    board_routes.openapi_paths(spec)
     _account_paths(spec)
     names = SchemaNames()
     for table in snap.live_tables(include_children=True):

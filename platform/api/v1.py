@@ -31,3 +31,4 @@ from . import files, formula_routes, layout_routes, openapi, record_routes, sche
 from . import export_routes, import_routes, report_routes  # noqa: E402,F401
 from . import admin_routes, document_routes, preview_routes  # noqa: E402,F401
 from . import mailing_routes, reminder_routes  # noqa: E402,F401
+from . import board_routes  # noqa: E402,F401
