@@ -16,11 +16,11 @@ import os
 import tempfile
 
 from babel import numbers
-from flask import Response, abort, g
+from flask import Response, abort, g, request
 
 from cardfile.metamodel.errors import BadQuery
 from cardfile.platform.app.factory import get_runtime
-from cardfile.reports.exports import FORMATS, MEDIA_TYPES, list_csv, list_json, list_xlsx
+from cardfile.reports.exports import FORMATS, MEDIA_TYPES, lines_csv, list_csv, list_json, list_xlsx
 
 from .inputs import locale
 from .lists import _state, list_query
@@ -73,10 +73,19 @@ def table_export(table, fmt):
     q, _read, problems = list_query(rt, snap, tdef, state)
     if problems:  # the page leaves such a filter out and says why; an export would hold too much
         raise BadQuery(next(iter(problems.values())), {"filters": list(problems.values())})
-    stream = _visible(rt.records.iter_rows(g.user, tdef.api_name, q, action="export"), state["columns"])
+    lines = request.args.get("lines")
+    if lines is not None and fmt != "csv":
+        abort(404)
+    stream = rt.records.iter_rows(g.user, tdef.api_name, q, action="export")
+    comma = numbers.get_decimal_symbol(locale()) == ","
+    if lines is not None:  # the second file of a CSV export: the line items, by Record ID
+        body = lines_csv(rt.registry, stream, lines, delimiter=";" if comma else ",", decimal="," if comma else ".")
+        lines_field = tdef.field(lines)
+        return attachment(Response(body, mimetype=MEDIA_TYPES["csv"]),
+                          f"{tdef.label or tdef.api_name} - {lines_field.label if lines_field else lines}.csv")
+    stream = _visible(stream, state["columns"])
     name = _filename(tdef, fmt)
     if fmt == "csv":
-        comma = numbers.get_decimal_symbol(locale()) == ","
         body = list_csv(rt.registry, stream, delimiter=";" if comma else ",", decimal="," if comma else ".")
         return attachment(Response(body, mimetype=MEDIA_TYPES["csv"]), name)
     if fmt == "json":

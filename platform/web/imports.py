@@ -40,7 +40,8 @@ from cardfile.metamodel.records import batch, journal
 from cardfile.metamodel.records.query import ListQuery
 from cardfile.platform.app.factory import get_runtime
 from cardfile.reports.imports import ImportOptions, open_source, run_import
-from cardfile.reports.imports.convert import NOT_IMPORTABLE, auto_mapping
+from cardfile.reports.imports.convert import NOT_IMPORTABLE
+from cardfile.reports.imports.run import CURRENCY_PART, ID_PART, merged_mapping
 
 from .formatting import format_timestamp, format_value
 from .views import bp
@@ -77,15 +78,29 @@ class Staging:
             raise NotFound(_("This upload is no longer here; upload the file again."), {})
         return self.root / f"{token}.upload", self.root / f"{token}.json"
 
-    def create(self, user_id: int, table: str, filename: str, upload) -> str:
+    def create(self, user_id: int, table: str, filename: str, upload, lines: dict | None = None) -> str:
+        """``lines``: lines field -> (file name, upload) of its line items (a CSV export's
+        second file)."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.sweep()
         token = secrets.token_urlsafe(18)
         data, meta = self._paths(token)
         upload.save(str(data))
+        kept = {}
+        for i, (field, (name, part)) in enumerate(sorted((lines or {}).items())):
+            target = self.root / f"{token}.lines{i}{Path(name).suffix.lower()}"
+            part.save(str(target))
+            kept[field] = {"file": target.name, "filename": name}
         self._write(meta, {"user": user_id, "table": table, "filename": filename, "at": time.time(),
-                           "size": data.stat().st_size})
+                           "size": data.stat().st_size + sum((self.root / k["file"]).stat().st_size
+                                                             for k in kept.values()),
+                           "lines": kept})
         return token
+
+    def lines_files(self, meta: dict) -> dict:
+        """Lines field -> the path of its uploaded line-item file."""
+        return {field: self.root / kept["file"] for field, kept in (meta.get("lines") or {}).items()
+                if (self.root / kept["file"]).exists()}
 
     def get(self, token: str, user_id: int, table: str) -> tuple[Path, dict]:
         data, meta_path = self._paths(token)
@@ -108,6 +123,8 @@ class Staging:
 
     def remove(self, token: str) -> None:
         for path in self._paths(token):
+            path.unlink(missing_ok=True)
+        for path in self.root.glob(f"{token}.lines*"):
             path.unlink(missing_ok=True)
 
     def sweep(self) -> None:
@@ -135,6 +152,25 @@ def _fields(rt, tdef) -> list:
     """The fields a column can go to: readable, writable, importable, in the table's order."""
     readable = rt.access.readable_fields(g.user, tdef)
     return [f for f in readable if not rt.registry.get(f.type).read_only and f.type not in NOT_IMPORTABLE]
+
+
+def _targets(fields) -> list[tuple[str, str]]:
+    """What a column can go to: each field, a link's or user's id (the ``(id)`` column of an
+    export) and a money field's currency (its ``(currency)`` column)."""
+    out = []
+    for f in fields:
+        out.append((f.api_name, f.label))
+        if f.type in ("link", "user"):
+            out.append((f"{f.api_name}.{ID_PART}", _("%(field)s (id)", field=f.label)))
+        elif f.type == "money":
+            out.append((f"{f.api_name}.{CURRENCY_PART}", _("%(field)s (currency)", field=f.label)))
+    return out
+
+
+def _lines_fields(rt, tdef) -> list:
+    """Line-item fields whose lines a CSV import can take from a file of their own."""
+    readable = rt.access.readable_fields(g.user, tdef)
+    return [f for f in readable if f.type == "lines"]
 
 
 def _options_from(args, meta: dict) -> dict:
@@ -175,13 +211,13 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _mapping_from(form, headers: list[str], fields: dict) -> dict:
+def _mapping_from(form, headers: list[str], targets: set) -> dict:
     mapping = {}
     for i, header in enumerate(headers):
         chosen = form.get(f"col-{i}", "")
         if header in mapping and not chosen:
             continue  # a repeated header: its first column decides
-        mapping[header] = chosen if chosen in fields else None
+        mapping[header] = chosen if chosen in targets else None
     return mapping
 
 
@@ -202,7 +238,8 @@ def import_start(table):
     rt = get_runtime()
     tdef = rt.schema.snapshot().table(table)
     rt.access.check_table(g.user, tdef, "create")
-    return render_template("import.html", table=tdef, step="upload", fields=_fields(rt, tdef))
+    return render_template("import.html", table=tdef, step="upload", fields=_fields(rt, tdef),
+                           lines_fields=_lines_fields(rt, tdef))
 
 
 @bp.post("/t/<table>/import")
@@ -214,11 +251,22 @@ def import_upload(table):
     filename = Path((upload.filename if upload else "") or "").name
     if upload is None or not filename:
         return render_template("import.html", table=tdef, step="upload", fields=_fields(rt, tdef),
-                               error=_("Choose a CSV or Excel (XLSX) file.")), 400
+                               lines_fields=_lines_fields(rt, tdef), error=_("Choose a CSV or Excel (XLSX) file.")), 400
     if not filename.lower().endswith(SUFFIXES):
         return render_template("import.html", table=tdef, step="upload", fields=_fields(rt, tdef),
-                               error=_("“%(name)s” is not a CSV or Excel (XLSX) file.", name=filename)), 400
-    token = staging().create(g.user.id, tdef.api_name, filename, upload)
+                               lines_fields=_lines_fields(rt, tdef), error=_("“%(name)s” is not a CSV or Excel (XLSX) file.", name=filename)), 400
+    lines = {}
+    for f in _lines_fields(rt, tdef):
+        part = request.files.get(f"lines-{f.api_name}")
+        name = Path((part.filename if part else "") or "").name
+        if not name:
+            continue
+        if not name.lower().endswith(SUFFIXES):
+            return render_template("import.html", table=tdef, step="upload", fields=_fields(rt, tdef),
+                                   lines_fields=_lines_fields(rt, tdef),
+                                   error=_("“%(name)s” is not a CSV or Excel (XLSX) file.", name=name)), 400
+        lines[f.api_name] = (name, part)
+    token = staging().create(g.user.id, tdef.api_name, filename, upload, lines)
     return redirect(url_for("web.import_file", table=tdef.api_name, token=token))
 
 
@@ -231,9 +279,11 @@ def import_file(table, token):
     path, meta = store.get(token, g.user.id, tdef.api_name)
     fields = _fields(rt, tdef)
     by_name = {f.api_name: f for f in fields}
+    targets = _targets(fields)
+    lines_files = store.lines_files(meta)
     settings = _options_from(request.form if request.method == "POST" else request.args, meta)
-    page = {"table": tdef, "token": token, "meta": meta, "fields": fields, "step": "map",
-            "encodings": ENCODINGS, "delimiters": delimiter_names(), "settings": settings}
+    page = {"table": tdef, "token": token, "meta": meta, "fields": fields, "step": "map", "targets": targets,
+            "lines_files": meta.get("lines") or {}, "encodings": ENCODINGS, "delimiters": delimiter_names(), "settings": settings}
     try:
         source = open_source(path, meta["filename"], settings)
     except CardfileError as exc:
@@ -252,11 +302,11 @@ def import_file(table, token):
             return render_template("import.html", **page, error=job.get("error"))
         return _render_result(rt, tdef, page, job["result"], job.get("kind"))
     if request.method == "GET":
-        page.update(mapping=auto_mapping(source.headers, fields), mode="create", key="")
+        page.update(mapping=merged_mapping(source.headers, by_name, None), mode="create", key="")
         return render_template("import.html", **page)
 
     # POST: check (a dry run) or run the import
-    mapping = _mapping_from(request.form, source.headers, by_name)
+    mapping = _mapping_from(request.form, source.headers, {value for value, _label in targets})
     mode = request.form.get("mode") if request.form.get("mode") in ("create", "update", "upsert") else "create"
     key = request.form.get("key") if request.form.get("key") in by_name else None
     kind = "run" if request.form.get("action") == "run" else "check"
@@ -268,10 +318,11 @@ def import_file(table, token):
            "moved": time.time(), "settings": settings, "mapping": mapping, "mode": mode, "key": key}
     if meta.get("size", 0) > INLINE_BYTES:  # on a worker: the page shows the rows done
         store.update(token, settings=settings, job=job)
-        _start(rt, g.user, tdef.api_name, token, path, meta["filename"], options, job)
+        _start(rt, g.user, tdef.api_name, token, path, meta["filename"], options, job, lines_files)
     else:
         try:
-            result = run_import(rt, g.user, tdef.api_name, path, meta["filename"], options)
+            result = run_import(rt, g.user, tdef.api_name, path, meta["filename"], options,
+                                lines_files=lines_files)
         except CardfileError as exc:
             return render_template("import.html", **page, error=exc.message), 422
         store.update(token, settings=settings, job={**job, "state": "done", "done": result["rows"],
@@ -293,7 +344,8 @@ def _settings_args(settings: dict) -> dict:
     return args
 
 
-def _start(rt, user, table: str, token: str, path, filename: str, options, job: dict) -> None:
+def _start(rt, user, table: str, token: str, path, filename: str, options, job: dict,
+           lines_files: dict) -> None:
     store = Staging(rt.settings.data_dir)
 
     def progress(rows: int) -> None:
@@ -301,7 +353,8 @@ def _start(rt, user, table: str, token: str, path, filename: str, options, job: 
 
     def work() -> None:
         try:
-            result = run_import(rt, user, table, path, filename, options, progress=progress)
+            result = run_import(rt, user, table, path, filename, options, progress=progress,
+                                lines_files=lines_files)
         except CardfileError as exc:
             store.update(token, job={**job, "state": "failed", "error": exc.message})
         except Exception:  # noqa: BLE001 - logged; the page says it failed

@@ -154,6 +154,8 @@ def table_list(table):
         can_import=view.allows(tdef, "create"), can_export=view.allows(tdef, "export"),
         grid=grid_columns(rt, view, tdef, columns),
         export_urls={fmt: export_url(tdef, state, fmt) for fmt in ("csv", "xlsx", "json")},
+        lines_exports=[(f.label, export_url(tdef, state, "csv", lines=f.api_name))
+                       for f in view.readable(tdef) if f.type == "lines"],
         saved_views=views().list_views(g.user, tdef.api_name),
         prev_url=_url(tdef, state, page=page - 1) if page > 1 else None,
         next_url=_url(tdef, state, page=page + 1) if page < pages else None,
@@ -163,9 +165,10 @@ def table_list(table):
         all_fields=[{"name": f.api_name, "label": f.label} for f in tdef.fields if rt.registry.get(f.type).has_column])
 
 
-def export_url(table, state, fmt: str) -> str:
-    """The list's export in ``fmt`` with the list's state (every page, the visible columns)."""
-    params = {"cols": ",".join(state["columns"]) or None, "sort": ",".join(state["sort"]) or None,
+def export_url(table, state, fmt: str, lines: str | None = None) -> str:
+    """The list's export in ``fmt`` with the list's state (every page, the visible columns);
+    with ``lines``, the CSV of that lines field's line items."""
+    params = {"lines": lines, "cols": ",".join(state["columns"]) or None, "sort": ",".join(state["sort"]) or None,
               "filter": [f"{n}:{o}:{v}" for n, o, v in state["filters"]], "q": state["search"] or None,
               "where": state["where"] or None, "view": ""}  # the state is complete: no view adds to it
     return url_for("web.table_export", table=table.api_name, fmt=fmt,
