@@ -2,8 +2,9 @@
 
 Order: new tables are created first, each with the fields whose link targets already
 exist; fields that link to tables defined later (or to their own table), and formula
-fields (which may read back-links and line items), are added once every table exists, in
-package order and at their package position. Then added fields,
+fields, default formulas and line items with formulas (which may read back-links, line
+items and each other), are added once every table exists, in package order and at their
+package position; one whose expression names a field not added yet waits for the others. Then added fields,
 field changes (a lossy one only with ``allow_destructive``), and last the table changes
 (a display field may name a field added just before; table options such as record rules
 come after every field, since a rule may read any of them). Nothing is deleted. The applied package is recorded in ``cf_meta`` (``package:<name>``).
@@ -18,6 +19,7 @@ from sqlalchemy import insert, select, update
 
 from ..actors import Actor
 from ..errors import CardfileError
+from ..formulas.hooks import FormulaDefinitionError
 from ..storage.platform_tables import cf_meta
 from .loader import Package
 from .plan import INTERNAL_OPTION_KEYS, Plan, field_changes, plan_apply, table_update
@@ -70,7 +72,7 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
         inline, later = [], []
         for position, field in enumerate(spec["fields"], 1):
             field = {**_field_spec(field), "position": position}
-            waits = field["type"] == "formula" or not _targets(field) <= exists  # formulas may read any table
+            waits = _computes(field) or not _targets(field) <= exists  # formulas may read any table
             (later if waits else inline).append(field)
         table_spec = {"api_name": spec["api_name"], "label": spec["label"], "fields": inline}
         if spec.get("section") is not None:
@@ -85,22 +87,57 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
         schema.create_table(actor, table_spec)
         exists.add(change.table)
         deferred += [(change.table, f) for f in later]
-    for table, field in deferred:
-        schema.add_field(actor, table, field)
+    _add_fields(schema, actor, deferred)
     for table, display in displays:
         schema.update_table(actor, table, {"display_field": display})
     for table, table_options in options:
         schema.update_table(actor, table, {"options": table_options})
     later_tables = []  # display fields may name fields added below
+    _add_fields(schema, actor, [(c.table, _field_spec(c.spec)) for c in plan.changes if c.action == "add_field"])
     for change in plan.changes:
         if change.action == "update_table":
             later_tables.append(change)
-        elif change.action == "add_field":
-            schema.add_field(actor, change.table, _field_spec(change.spec))
         elif change.action == "update_field":
             schema.update_field(actor, change.table, change.field, field_changes(change), force=force)
     for change in later_tables:
         schema.update_table(actor, change.table, table_update(change))
+
+
+def _add_fields(schema, actor: Actor, pending: list[tuple[str, dict]]) -> None:
+    """Add fields in package order; one whose expression (a formula, a default formula, a
+    line's formula) names a field not added yet waits until the others are in, so formulas
+    of several tables may read each other's formulas in any package order. Line items whose
+    formulas wait (a line's discount read from its receipt, whose total sums the lines) are
+    added without them, and their formulas join the waiting fields of the child table."""
+    while pending:
+        waiting, first_error = [], None
+        for table, field in pending:
+            try:
+                schema.add_field(actor, table, field)
+            except FormulaDefinitionError as exc:
+                first_error = first_error or exc
+                waiting += _split_lines(schema, actor, table, field)
+        if len(waiting) == len(pending):
+            raise first_error
+        pending = waiting
+
+
+def _split_lines(schema, actor: Actor, table: str, field: dict) -> list[tuple[str, dict]]:
+    """Line items whose formulas cannot be added yet: add the plain fields now, return the rest."""
+    children = field["options"]["fields"] if field["type"] == "lines" else []
+    plain = [{**f, "position": i} for i, f in enumerate(children, 1) if not _computes(f)]
+    if not plain or len(plain) == len(children):
+        return [(table, field)]
+    schema.add_field(actor, table, {**field, "options": {**field["options"], "fields": plain}})
+    child = f"{table}_{field['api_name']}"
+    return [(child, {**f, "position": i}) for i, f in enumerate(children, 1) if _computes(f)]
+
+
+def _computes(field: dict) -> bool:
+    """A formula, a default formula, or line items holding one: it may read fields added later."""
+    if field["type"] == "formula" or "default_formula" in (field.get("options") or {}):
+        return True
+    return field["type"] == "lines" and any(_computes(f) for f in field["options"]["fields"])
 
 
 def _field_spec(spec: dict) -> dict:

@@ -37,6 +37,7 @@ Field generators (a plain list means ``choose``, a plain scalar is a constant):
                                   money or a number: what is left of the linked record's
                                   ``field`` (all of it with probability ``full``, else a part)
     {by: field, cases: {value: generator}, default: generator}
+                                  (field may be link.field: a value of the linked record)
     {lines: [min, max], fields: {…}}   line items, each generated like a record
     {random: true}                the field type's random value
     {value: x}                    a constant (also null)
@@ -265,7 +266,7 @@ class DemoGenerator:
         if kind == "copy":
             return self._copy(f, arg, row, where)
         if kind == "by":
-            key = row.values.get(arg)
+            key = self._copy(f, arg, row, where) if "." in arg else row.values.get(arg)
             cases = spec.get("cases") or {}
             chosen = cases.get(str(key), spec.get("default"))
             return self._value(f, chosen, row, f"{where}.cases.{key}")
