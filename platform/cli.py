@@ -25,6 +25,7 @@ from cardfile.metamodel.packages.demo import load_demo
 from cardfile.metamodel.packages.plan import plan_apply
 from cardfile.metamodel.packages.samples import resolve
 from cardfile.metamodel.mail.package import apply_mailings, load_mailings
+from cardfile.metamodel.view_package import apply_views, load_views
 from cardfile.metamodel.reminders.package import apply_rules, load_rules
 from cardfile.metamodel.runtime import Runtime, Settings, build_runtime
 from cardfile.metamodel.users import generate_password
@@ -149,6 +150,7 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
         pkg = validate_package(load_package(path), default_registry())
         load_rules(pkg.root, pkg.name)
         load_mailings(pkg.root, pkg.name)
+        load_views(pkg.root, pkg.name)
     Path(env.settings.data_dir).mkdir(parents=True, exist_ok=True)
     rt = env.build()
     secret_key(env.settings)
@@ -174,6 +176,9 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
             drafts = apply_mailings(rt, admin, pkg, secret_key(env.settings))
             if drafts:
                 lines.append(f"  mailing drafts: {drafts['created']}")
+            views = apply_views(rt, admin, pkg)
+            if views:
+                lines.append(f"  saved views:    {views['created']}")
             if demo:
                 result = load_demo(rt, admin, pkg)
                 lines.append(f"  demo data:      {result['total']} records (seed {result['seed']})")
@@ -508,6 +513,7 @@ def config_validate(package: str) -> None:
     pkg = validate_package(load_package(path), default_registry())
     load_rules(pkg.root, pkg.name)  # reminders.yaml and mailings.yaml against their schemas
     load_mailings(pkg.root, pkg.name)
+    load_views(pkg.root, pkg.name)
     fields = sum(len(t.spec["fields"]) for t in pkg.tables)
     click.echo(f"OK: {pkg.name} {pkg.version} ({pkg.title}): {len(pkg.tables)} tables, {fields} fields"
                + (", demo data" if pkg.demo is not None else "") + ".")
@@ -551,6 +557,9 @@ def config_apply(env: Env, package: str, dry_run: bool, allow_destructive: bool)
     drafts = apply_mailings(rt, actor, pkg, secret_key(env.settings))
     if drafts:
         click.echo(f"  mailing drafts: {drafts['created']} created, {drafts['kept']} kept")
+    views = apply_views(rt, actor, pkg)
+    if views:
+        click.echo(f"  saved views: {views['created']} created, {views['kept']} kept")
     if report["applied"]:
         click.echo(f"{pkg.name} {pkg.version}: {report['applied']} change(s) applied.")
     else:
@@ -615,6 +624,7 @@ def _table(headers: list[str], rows: list[list]) -> None:
 from cardfile.platform import cli_reports  # noqa: E402,F401 - export and import commands
 from cardfile.platform import cli_jobs  # noqa: E402,F401 - scheduler, jobs, backup, restore
 from cardfile.platform import cli_documents  # noqa: E402,F401 - the print command
+from cardfile.platform import cli_config  # noqa: E402,F401 - config export, diff, history
 
 if __name__ == "__main__":  # pragma: no cover - `python -m cardfile.platform.cli`
     sys.exit(main())

@@ -34,6 +34,8 @@ from ..errors import PackageInvalid
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 MANIFEST_NAMES = ("package.yaml", "package.yml", "package.json")
 TABLE_SUFFIXES = (".yaml", ".yml", ".json")
+#: The package format this Cardfile reads (``format:`` in package.yaml).
+FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class Package:
     reports: list | None = None  # reports.yaml: saved pivot reports
     reports_file: str | None = None
     templates: list = dc_field(default_factory=list)  # templates/*.yaml: PackageTemplate
+    extras: dict = dc_field(default_factory=dict)  # layouts, views, sections (extras.py)
 
     @property
     def name(self) -> str:
@@ -211,6 +214,7 @@ def load_package(path: str | Path) -> Package:
         raise PackageInvalid(f"{root} has no package.yaml.", {"path": str(root)})
     manifest_file = manifest_path.name
     manifest = read_document(manifest_path, manifest_file)
+    _check_format(manifest, manifest_file)
     raise_problems(schema_problems(manifest, "package", manifest_file), f"Package {root.name!r}")
 
     pkg = Package(root=root, manifest=manifest, manifest_file=manifest_file)
@@ -257,6 +261,9 @@ def load_package(path: str | Path) -> Package:
             pkg.reports, pkg.reports_file = document["reports"], name
             break
     pkg.templates = _templates(root, pkg.name)
+    from .extras import load_extras  # layouts.yaml, views.yaml, sections.yaml
+
+    pkg.extras = load_extras(root, pkg.name)
     for name in ("demo.yaml", "demo.yml", "demo.json"):
         if (root / name).is_file():
             pkg.demo = read_document(root / name, name)
@@ -266,6 +273,30 @@ def load_package(path: str | Path) -> Package:
 
     raise_problems(load_translations(pkg), f"Package {pkg.name!r}")
     return pkg
+
+
+def _check_format(manifest, file: str) -> None:
+    """A package written for a newer format names the Cardfile it needs instead of a schema error."""
+    if not isinstance(manifest, dict):
+        return
+    wanted = manifest.get("format", 1)
+    if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > FORMAT:
+        needs = manifest.get("cardfile")
+        needs = f"Cardfile {needs} or newer" if isinstance(needs, str) and needs else "a newer Cardfile"
+        raise PackageInvalid(
+            f"{file}: $.format: the package is written in package format {wanted}, which needs {needs}; "
+            f"this Cardfile {_cardfile_version()} reads package format {FORMAT}. Upgrade Cardfile first.",
+            {"problems": [{"file": file, "path": "$.format", "message": f"format {wanted} needs {needs}"}],
+             "format": wanted, "supported": FORMAT})
+
+
+def _cardfile_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cardfile")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "(development)"
 
 
 def _templates(root: Path, package: str) -> list[PackageTemplate]:
