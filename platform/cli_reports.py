@@ -101,15 +101,19 @@ def export_command(env: Env, table: str, fmt: str | None, output: str | None, fi
                    "file); an XLSX's own sheets named after a lines field are read without it.")
 @click.option("--keep-ids", is_flag=True, help="Create the records with the IDs of the file's ID column "
                                                    "(restoring a table: links to it by id hold).")
+@click.option("--locale", "locale_name", default=None, metavar="LOCALE",
+              help="Read currency signs as written there: $ is CAD in en_CA, lei is MDL in ro_MD "
+                   "(default: signs every locale reads alike; a field's own currency comes first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @pass_env
 def import_command(env: Env, table: str, file: str, dry_run: bool, mode: str | None, key: str | None, maps,
-                   link_keys, encoding, delimiter, header_row, sheet, lines, keep_ids: bool, as_json: bool) -> None:
+                   link_keys, encoding, delimiter, header_row, sheet, lines, keep_ids: bool, locale_name,
+                   as_json: bool) -> None:
     """Import records from a CSV, XLSX or JSON file (as an export writes them): all rows or none."""
     rt, actor = env.runtime(), env.admin()
     options = ImportOptions(mode=mode or ("upsert" if key else "create"), key=key, dry_run=dry_run,
                             encoding=encoding, delimiter=delimiter, header_row=header_row, sheet=sheet,
-                            links=_pairs(link_keys, "--link-key"), keep_ids=keep_ids)
+                            links=_pairs(link_keys, "--link-key"), keep_ids=keep_ids, locale=locale_name)
     lines_files = {k: v for k, v in _pairs(lines, "--lines").items()}
     if maps:  # the other columns are auto-matched (as an API import's partial mapping)
         options.mapping = {k: (v or None) for k, v in _pairs(maps, "--map").items()}

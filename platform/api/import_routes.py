@@ -4,7 +4,7 @@ The upload is a ``file`` part (CSV, XLSX, or a JSON export) plus an optional ``o
 part holding JSON: ``mapping`` (column header -> field, null to skip; columns it leaves
 out are auto-matched), ``mode`` (create, update, upsert), ``key``, ``links`` (link field
 -> key field of its target), ``encoding``, ``delimiter``, ``header_row``, ``sheet``,
-``format``, ``keep_ids``. A part ``lines.<lines field>`` holds that field's line items
+``format``, ``keep_ids``, ``locale`` (reads currency signs). A part ``lines.<lines field>`` holds that field's line items
 (the CSV export's second file, keyed by ``Record ID``); an XLSX carries them on its own
 sheets. ``?dry_run=true`` (or ``"dry_run": true`` in the options) validates every row and
 writes nothing. The answer lists every row error (row, column, value, reason; ``sheet``
@@ -139,7 +139,9 @@ def openapi_paths(spec) -> None:
         "dry_run": {"type": "boolean"}, "encoding": {"type": "string"}, "delimiter": {"type": "string"},
         "header_row": {"type": "integer"}, "sheet": {"type": "string"}, "format": {"enum": ["csv", "xlsx", "json"]},
         "keep_ids": {"type": "boolean", "description": "Create the records with the IDs of the file's ID column "
-                                                       "(mode create; restoring a table keeps links to it)."}}}
+                                                       "(mode create; restoring a table keeps links to it)."},
+        "locale": {"type": "string", "description": "Reads currency signs as written there ($ is CAD in en_CA, "
+                                                    "lei is MDL in ro_MD); the field's own currency comes first."}}}
     import_ref = {"$ref": "#/components/schemas/ImportReport"}
     journal = {"type": "object", "properties": {
         "id": {"type": "integer"}, "table": {"type": "string"}, "table_id": {"type": "integer"},

@@ -44,6 +44,7 @@ from cardfile.reports.imports.convert import NOT_IMPORTABLE
 from cardfile.reports.imports.run import CURRENCY_PART, ID_PART, merged_mapping
 
 from .formatting import format_timestamp, format_value
+from .inputs import locale
 from .views import bp
 
 log = logging.getLogger(__name__)
@@ -311,7 +312,7 @@ def import_file(table, token):
     key = request.form.get("key") if request.form.get("key") in by_name else None
     kind = "run" if request.form.get("action") == "run" else "check"
     page.update(mapping=mapping, mode=mode, key=key or "")
-    options = ImportOptions(mapping=mapping, mode=mode, key=key if mode != "create" else None,
+    options = ImportOptions(mapping=mapping, mode=mode, key=key if mode != "create" else None, locale=str(locale()),
                             dry_run=kind == "check", **{k: settings.get(k) for k in
                                                         ("encoding", "delimiter", "header_row", "sheet")})
     job = {"kind": kind, "state": "running", "done": 0, "total": (meta.get("job") or {}).get("total"),

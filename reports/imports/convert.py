@@ -17,7 +17,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from cardfile.metamodel.currencies import split_amount
+from cardfile.metamodel.currencies import UnknownCurrency, resolve, split_amount
 from cardfile.metamodel.errors import BadQuery
 
 NOT_IMPORTABLE = ("lines", "counter", "file", "image")
@@ -94,7 +94,8 @@ class CellError(ValueError):
     pass
 
 
-def number_text(value, percent: bool = False, money: bool = False, whole: bool = False) -> str | Decimal | int:
+def number_text(value, percent: bool = False, money: bool = False, whole: bool = False,
+                sign_code=None) -> str | Decimal | int:
     if isinstance(value, bool):
         raise CellError(f"expected a number, got {value!r}")
     if isinstance(value, (int, Decimal)):
@@ -105,6 +106,8 @@ def number_text(value, percent: bool = False, money: bool = False, whole: bool =
     if money:  # the sign or code stays with the amount, for the money type to read
         text, sign = split_amount(str(value))
         text, currency = _SPACES.sub("", text), sign or ""
+        if sign and sign_code is not None:
+            currency = sign_code(sign)
     else:
         text = _SPACES.sub("", str(value)).strip(CURRENCY_SIGNS)
     if percent:
@@ -183,9 +186,30 @@ _BY_TYPE = {
 }
 
 
-def preparer(ftype_key: str):
-    """``prepare`` for one field type, looked up once (imports call it for every cell)."""
+def sign_reader(field, locale: str | None):
+    """Sign or word -> ISO code as people write it in ``locale`` (the field's own currency
+    first when the sign can mean it); a sign this cannot decide stays as written, for the
+    money type to refuse with its message."""
+    own = field.opt("currency") if field is not None else None
+    seen: dict[str, str] = {}
+
+    def code(sign: str) -> str:
+        if sign not in seen:
+            try:
+                seen[sign] = " " + resolve(sign, locale, expected=own)
+            except UnknownCurrency:
+                seen[sign] = sign
+        return seen[sign]
+    return code
+
+
+def preparer(ftype_key: str, field=None, locale: str | None = None):
+    """``prepare`` for one field type, looked up once (imports call it for every cell);
+    ``locale`` reads money signs as people write them there."""
     convert = _BY_TYPE.get(ftype_key)
+    if ftype_key == "money" and locale:
+        reader = sign_reader(field, locale)
+        convert = lambda v: number_text(v, money=True, sign_code=reader)  # noqa: E731
     if convert is None:
         def text_cell(value):
             if isinstance(value, str):

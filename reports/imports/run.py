@@ -54,6 +54,7 @@ class ImportOptions:
     sheet: str | None = None
     format: str | None = None
     keep_ids: bool = False                 # create records with the IDs of the file's ID column
+    locale: str | None = None              # reads currency signs ("$" is CAD in en_CA, "lei" MDL in ro_MD)
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "ImportOptions":
@@ -212,9 +213,10 @@ class _Converter:
     """Cells of one row -> field values of one table (``prefix`` names the lines field of
     line items in errors)."""
 
-    def __init__(self, table, columns: _Columns, links: "_LinkResolver", prefix: str = ""):
+    def __init__(self, table, columns: _Columns, links: "_LinkResolver", prefix: str = "",
+                 locale: str | None = None):
         self.table, self.columns, self.links, self.prefix = table, columns, links, prefix
-        self.cells = [(i, table.field(name), preparer(table.field(name).type),
+        self.cells = [(i, table.field(name), preparer(table.field(name).type, table.field(name), locale),
                        table.field(name).type in ("link", "user")) for i, name in columns.values.items()]
         self.display_index = {name: i for i, name in columns.values.items()}
         self.width = len(columns.headers)
@@ -382,9 +384,10 @@ class _Rows:
         self.source, self.columns, self.options, self.parts = source, columns, options, parts
         self.errors: list[tuple[int, str, str]] = []
         self.links = _LinkResolver(runtime, actor, snap, table, options.links)
-        self.converter = _Converter(table, columns, self.links)
+        self.converter = _Converter(table, columns, self.links, locale=options.locale)
         for part in parts:
-            part.converter = _Converter(part.child, part.columns, self.links, prefix=f"{part.field.api_name}.")
+            part.converter = _Converter(part.child, part.columns, self.links, prefix=f"{part.field.api_name}.",
+                                        locale=options.locale)
         self.key_index = next((i for i, n in columns.values.items() if n == options.key), None)
         self.record_key = next((i for i, h in enumerate(source.headers) if normalize(h) == RECORD_KEY), None)
         self.keys: dict[str, list[int]] = {}

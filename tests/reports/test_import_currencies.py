@@ -54,3 +54,30 @@ def test_unknown_codes_and_foreign_signs_are_row_errors(runtime, admin, make_tab
     assert "MDL or RON" in got[(5, "Price")]["reason"]
     assert not result["written"]
     assert runtime.records.list(admin, "deals", ListQuery(per_page=1))["total"] == 0
+
+
+def test_the_importers_locale_decides_what_a_sign_means(runtime, admin, make_table, tmp_path):
+    """"$" is a US dollar unless the locale's country has a dollar of its own; "lei" is the
+    Moldovan leu in ro_MD and the Romanian one in ro; the field's own currency comes first."""
+    _table(runtime, admin, make_table)
+    path = tmp_path / "deals.csv"
+
+    def read(locale, text):
+        path.write_bytes(("Code;Price;Fixed;Lei\r\n" + text).encode("utf-8"))
+        return run_import(runtime, admin, "deals", path, "deals.csv", ImportOptions(dry_run=True, locale=locale))
+
+    def prices(result):
+        assert result["errors"] == [], result["errors"]
+        return [(r["values"]["price"], r["values"]["lei"]) for r in result["preview"]]
+
+    rows = "A;$ 10;1;5 lei\r\n"
+    assert prices(read(None, rows)) == [({"amount": "10.00", "currency": "USD"}, {"amount": "5.00", "currency": "MDL"})]
+    assert prices(read("en_CA", rows)) == [({"amount": "10.00", "currency": "CAD"},
+                                            {"amount": "5.00", "currency": "MDL"})]
+    # lei into a RUB field: undecided without a locale (see above), the country's leu with one
+    assert prices(read("ro_MD", "A;5 lei;1;1\r\n"))[0][0] == {"amount": "5.00", "currency": "MDL"}
+    assert prices(read("ro", "A;5 lei;1;1\r\n"))[0][0] == {"amount": "5.00", "currency": "RON"}
+    # a sign the locale does not decide stays an error on its row, with the money type's message
+    result = read("en", "A;5 lei;1;1\r\n")
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(2, "Price")]
+    assert "MDL or RON" in result["errors"][0]["reason"]
