@@ -38,14 +38,15 @@ class _Query(Schema):
                           metadata={"description": "A saved calendar or kanban view: its settings and filters."})
 
 
-class CalendarQuery(_Query):
-    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First day (YYYY-MM-DD)."})
-    to = fields.Date(required=True, metadata={"description": "Last day, inclusive (at most 62 days on)."})
-    date = fields.String(validate=NAME, metadata={"description": "The date or date-time field."})
-    color = fields.String(validate=NAME, metadata={"description": "A choice field that colours the items."})
-    person_field = fields.String(validate=NAME, metadata={"description": "The user field of the person filter."})
-    person = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
-                            metadata={"description": "Only records whose person field is this user."})
+CalendarQuery = _Query.from_dict({  # "from" is a Python keyword: the fields by name
+    "from": fields.Date(required=True, metadata={"description": "First day (YYYY-MM-DD)."}),
+    "to": fields.Date(required=True, metadata={"description": "Last day, inclusive (at most 62 days on)."}),
+    "date": fields.String(validate=NAME, metadata={"description": "The date or date-time field."}),
+    "color": fields.String(validate=NAME, metadata={"description": "A choice field that colours the items."}),
+    "person_field": fields.String(validate=NAME, metadata={"description": "The user field of the person filter."}),
+    "person": fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+                             metadata={"description": "Only records whose person field is this user."}),
+}, name="CalendarQuery")
 
 
 class KanbanQuery(_Query):
@@ -106,7 +107,7 @@ def calendar(table):
     q = load_query(CalendarQuery(), request.args)
     settings, board, _view = board_settings(current_actor(), table, "calendar", q["view"], {
         "date": q.get("date"), "color": q.get("color"), "person": q.get("person_field")})
-    return Boards(get_runtime()).calendar(current_actor(), table, settings, q["from_"], q["to"],
+    return Boards(get_runtime()).calendar(current_actor(), table, settings, q["from"], q["to"],
                                           person=q["person"], board=board)
 
 

@@ -9,7 +9,7 @@ one for the count, one per link column for display values).
 
 from __future__ import annotations
 
-from flask import g, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from cardfile.metamodel.errors import CardfileError
@@ -114,6 +114,9 @@ def table_list(table):
     snap = local(rt.access.view(g.user).snapshot())  # hidden fields are no column, filter or choice here
     tdef = snap.table(table)
     state = _state(tdef, rt.registry)
+    display = (state["view"] or {}).get("definition", {}).get("display", "list")
+    if display in ("calendar", "kanban"):  # a saved calendar or kanban view opens as one
+        return redirect(url_for(f"web.table_{display}", table=tdef.api_name, view=state["view"]["id"]))
     page = page_number(request.args.get("page"))
     where_error = None
     q, read_filters_, filter_problems = list_query(rt, snap, tdef, state, page)
@@ -162,6 +165,8 @@ def table_list(table):
         clear_url=url_for("web.table_list", table=tdef.api_name, view=""),
         filter_fields=filter_fields(rt.registry, tdef, snap, rt), operators=operator_labels(),
         date_placeholder=date_placeholder(locale()),
+        boards={"calendar": any(f.type in ("date", "datetime") for f in tdef.fields),
+                "kanban": any(f.type == "choice" for f in tdef.fields)},
         all_fields=[{"name": f.api_name, "label": f.label} for f in tdef.fields if rt.registry.get(f.type).has_column])
 
 

@@ -208,4 +208,4 @@ def _safe_next(target: str | None) -> str:
 
 
 # The page modules attach their views to ``bp``.
-from . import cards, designer, lists  # noqa: E402,F401
+from . import boards, cards, designer, lists  # noqa: E402,F401
