@@ -96,7 +96,12 @@ def default_settings(display: str, table: TableDef) -> dict | None:
         return {"date": dates[0].api_name, "color": choices[0].api_name if choices else None,
                 "person": users[0].api_name if users else None, "fields": []}
     choices = fields_of(table, ("choice",))
-    return {"field": choices[0].api_name, "fields": []} if choices else None
+    if not choices:
+        return None
+    shown = table.display_field.api_name if table.display_field else None
+    others = [f.api_name for f in table.fields if f.api_name not in (shown, choices[0].api_name)
+              and f.type not in ("lines", "long_text", "file", "image", "multi_choice")]
+    return {"field": choices[0].api_name, "fields": others[:3]}
 
 
 @dataclass

@@ -95,6 +95,7 @@ def test_dragging_a_kanban_card_changes_the_stage_and_a_conflict_is_shown(live, 
     expect(new_col.locator(".kanban-card")).to_have_count(20)
     new_col.get_by_role("button", name="More (5)").click()
     expect(new_col.locator(".kanban-card")).to_have_count(25)
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "boards-05-kanban")
 
     page.drag_and_drop(".kanban-card:has-text('Deal 25')", ".kanban-col[data-value='won']")

@@ -170,11 +170,13 @@ function setupMore() {
 }
 
 function scrollToMorning() {
+  // the hours list opens at 8:00, or at the first item when it is earlier
   const hours = document.querySelector(".cal-hours");
-  const eight = hours?.querySelector('[data-hour-row="8"]');
-  const first = hours?.querySelector(".cal-item");
-  const row = first ? first.closest("[data-hour-row]") : eight;
-  if (hours && row) hours.scrollTop = Math.max(0, row.offsetTop - hours.offsetTop - 4);
+  if (!hours) return;
+  const first = hours.querySelector(".cal-item")?.closest("[data-hour-row]");
+  const eight = hours.querySelector('[data-hour-row="8"]');
+  const row = first && Number(first.dataset.hourRow) < 8 ? first : eight;
+  hours.scrollTop += row.getBoundingClientRect().top - hours.getBoundingClientRect().top;
 }
 
 paint();
