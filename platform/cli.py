@@ -20,18 +20,15 @@ from sqlalchemy.exc import OperationalError
 from cardfile.metamodel.actors import Actor
 from cardfile.metamodel.errors import CardfileError, NotFound
 from cardfile.metamodel.fieldtypes.registry import default_registry
-from cardfile.metamodel.packages import apply_package, installed_packages, load_package, validate_package
+from cardfile.metamodel.packages import installed_packages, load_package, validate_package
 from cardfile.metamodel.packages.demo import load_demo
-from cardfile.metamodel.packages.plan import plan_apply
 from cardfile.metamodel.packages.samples import resolve
-from cardfile.metamodel.mail.package import apply_mailings, load_mailings
-from cardfile.metamodel.view_package import apply_views, load_views
-from cardfile.metamodel.reminders.package import apply_rules, load_rules
+from cardfile.metamodel.mail.package import load_mailings
+from cardfile.metamodel.view_package import load_views
+from cardfile.metamodel.reminders.package import load_rules
 from cardfile.metamodel.runtime import Runtime, Settings, build_runtime
 from cardfile.metamodel.users import generate_password
 from cardfile.platform.settings import load_settings, secret_key
-from cardfile.reports.documents.packages import install_templates
-from cardfile.reports.service import ReportService
 
 DEFAULT_SAMPLE = "customer-accounting"
 
@@ -161,24 +158,18 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
              f"  database:       {env.database}"]
     try:
         if pkg is not None:
-            report = apply_package(rt, admin, pkg, source=source)
+            from cardfile.platform.config_install import install  # one transaction, recorded in the history
+
+            report = install(rt, admin, pkg, secret_key(env.settings), source=source)
             created = sum(1 for c in report["changes"] if c["action"] == "create_table")
             lines.append(f"  configuration:  {pkg.title} {pkg.version} ({created} tables)")
-            if pkg.reports:
-                reports = ReportService(rt).apply_package(admin, pkg.name, pkg.reports)
-                lines.append(f"  reports:        {reports['created']}")
-            if pkg.templates:
-                templates = install_templates(rt, admin, pkg.name, pkg.templates)
-                lines.append(f"  print templates: {templates['created']}")
-            reminders = apply_rules(rt, admin, pkg)
-            if reminders:
-                lines.append(f"  reminder rules: {reminders['created']}")
-            drafts = apply_mailings(rt, admin, pkg, secret_key(env.settings))
-            if drafts:
-                lines.append(f"  mailing drafts: {drafts['created']}")
-            views = apply_views(rt, admin, pkg)
-            if views:
-                lines.append(f"  saved views:    {views['created']}")
+            steps = report["steps"]
+            for key, shown in (("reports", "reports:        "), ("print templates", "print templates: "),
+                               ("reminder rules", "reminder rules: "), ("mailing drafts", "mailing drafts: ")):
+                if steps.get(key):
+                    lines.append(f"  {shown}{steps[key]['created']}")
+            if pkg.extras.get("views"):  # views.yaml is applied with the rest of the package
+                lines.append(f"  saved views:    {steps['layouts and views']['views']}")
             if demo:
                 result = load_demo(rt, admin, pkg)
                 lines.append(f"  demo data:      {result['total']} records (seed {result['seed']})")
@@ -523,54 +514,57 @@ def config_validate(package: str) -> None:
 @click.argument("package", metavar="PATH")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--allow-destructive", is_flag=True,
-              help="Also apply changes that empty values which do not convert.")
+              help="Also apply destructive steps (fields the new version drops, values that do not convert); "
+                   "a backup is taken first.")
+@click.option("--adopt", is_flag=True,
+              help="Let the package take over tables and fields of the same name that were added here.")
 @pass_env
-def config_apply(env: Env, package: str, dry_run: bool, allow_destructive: bool) -> None:
-    """Apply a package to the database: an upgrade that keeps data.
+def config_apply(env: Env, package: str, dry_run: bool, allow_destructive: bool, adopt: bool) -> None:
+    """Apply a package to the database: an upgrade that keeps data, in one transaction.
 
     PATH is a package directory or the name of a sample (customer-accounting).
     """
+    from cardfile.platform.config_install import install
+
     path, source = resolve(package)
     pkg = load_package(path)
     rt, actor = env.runtime(), env.admin()
+    report = install(rt, actor, pkg, secret_key(env.settings), allow_destructive=allow_destructive,
+                     adopt=adopt, dry_run=dry_run, source=source)
+    _print_changes(report["changes"], report["notices"], report["local"])
     if dry_run:
-        plan = plan_apply(rt, pkg, actor)
-        _print_changes([c.to_dict() for c in plan.changes], plan.notices)
-        click.echo(f"Dry run: {len(plan.changes)} change(s) would be applied; nothing was changed.")
-        if plan.destructive and not allow_destructive:
+        click.echo(f"Dry run: {len(report['changes'])} change(s) would be applied; nothing was changed.")
+        if any(c["destructive"] for c in report["changes"]) and not allow_destructive:
             click.echo("Destructive changes need --allow-destructive.")
         return
-    report = apply_package(rt, actor, pkg, allow_destructive=allow_destructive, source=source)
-    _print_changes(report["changes"], report["notices"])
-    if pkg.reports:
-        reports = ReportService(rt).apply_package(actor, pkg.name, pkg.reports)
-        click.echo(f"  reports: {reports['created']} created, {reports['updated']} updated, "
-                   f"{reports['unchanged']} unchanged")
-    if pkg.templates:
-        templates = install_templates(rt, actor, pkg.name, pkg.templates)
-        click.echo(f"  print templates: {templates['created']} created, {templates['updated']} updated, "
-                   f"{templates['unchanged']} unchanged, {templates['kept']} kept as edited here")
-    reminders = apply_rules(rt, actor, pkg)
-    if reminders:
-        click.echo(f"  reminder rules: {reminders['created']} created, {reminders['updated']} updated, "
-                   f"{reminders['unchanged']} unchanged")
-    drafts = apply_mailings(rt, actor, pkg, secret_key(env.settings))
-    if drafts:
-        click.echo(f"  mailing drafts: {drafts['created']} created, {drafts['kept']} kept")
-    views = apply_views(rt, actor, pkg)
-    if views:
-        click.echo(f"  saved views: {views['created']} created, {views['kept']} kept")
+    for name, counts in report["steps"].items():
+        if name == "groups":
+            continue
+        shown = ", ".join(f"{n} {k}" for k, n in counts.items() if isinstance(n, int))
+        if name == "layouts and views":
+            if counts.get("kept"):
+                click.echo(f"  kept as edited here: {'; '.join(counts['kept'])}")
+            if not any(counts[k] for k in ("layouts", "views", "sections")):
+                continue
+            shown = ", ".join(f"{counts[k]} {k}" for k in ("layouts", "views", "sections") if counts[k])
+            click.echo(f"  written: {shown}")
+            continue
+        click.echo(f"  {name}: " + ", ".join(f"{n} {k}" for k, n in counts.items() if isinstance(n, int)))
+    if report["backup"]:
+        click.echo(f"  backup taken first: {report['backup']}")
     if report["applied"]:
         click.echo(f"{pkg.name} {pkg.version}: {report['applied']} change(s) applied.")
     else:
         click.echo(f"{pkg.name} {pkg.version}: nothing to change (0 changes).")
 
 
-def _print_changes(changes: list[dict], notices: list[str]) -> None:
+def _print_changes(changes: list[dict], notices: list[str], local: list[str] = ()) -> None:
     for change in changes:
         click.echo(f"  {change['description']}")
     for notice in notices:
         click.echo(f"  kept: {notice}")
+    for item in local:
+        click.echo(f"  kept (added here): {item}")
 
 
 # --- demo data ---------------------------------------------------------------------------

@@ -32,14 +32,14 @@ class PackageChangesRefused(CardfileError):
 
 
 def apply_package(runtime, actor: Actor, pkg: Package, allow_destructive: bool = False,
-                  dry_run: bool = False, source: str | None = None) -> dict:
+                  dry_run: bool = False, source: str | None = None, plan: Plan | None = None) -> dict:
     """Apply ``pkg``; return a report (``changes``, ``applied``, ``notices``).
 
     ``source`` is recorded with the package (a sample name or a path) so that demo data
     can find the package later.
     """
     runtime.access.check_design(actor)
-    plan = plan_apply(runtime, pkg, actor)
+    plan = plan if plan is not None else plan_apply(runtime, pkg, actor)  # upgrade.py plans renames and drops
     report = {**plan.to_dict(), "applied": 0, "dry_run": dry_run}
     if plan.blocked:
         lines = "\n".join(f"  {c.describe()}" for c in plan.blocked)
@@ -61,6 +61,11 @@ def apply_package(runtime, actor: Actor, pkg: Package, allow_destructive: bool =
 
 def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
     schema = runtime.schema
+    for change in plan.changes:  # renames first: every later step uses the new names
+        if change.action == "rename_table":
+            schema.update_table(actor, change.changes["api_name"][0], {"api_name": change.table})
+        elif change.action == "rename_field":
+            schema.update_field(actor, change.table, change.field, {"api_name": change.changes["api_name"][1]})
     exists = {t["api_name"] for t in schema.list_tables(actor)}
     deferred: list[tuple[str, dict]] = []
     displays: list[tuple[str, str]] = []
@@ -87,13 +92,13 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
         schema.create_table(actor, table_spec)
         exists.add(change.table)
         deferred += [(change.table, f) for f in later]
-    _add_fields(schema, actor, deferred)
+    added = [(c.table, _field_spec(c.spec)) for c in plan.changes if c.action == "add_field"]
+    _add_fields(schema, actor, deferred + added)  # a new table's formula may read a field new to an old one
     for table, display in displays:
         schema.update_table(actor, table, {"display_field": display})
     for table, table_options in options:
         schema.update_table(actor, table, {"options": table_options})
     later_tables = []  # display fields may name fields added below
-    _add_fields(schema, actor, [(c.table, _field_spec(c.spec)) for c in plan.changes if c.action == "add_field"])
     for change in plan.changes:
         if change.action == "update_table":
             later_tables.append(change)
@@ -101,6 +106,11 @@ def _execute(runtime, actor: Actor, plan: Plan, force: bool) -> None:
             schema.update_field(actor, change.table, change.field, field_changes(change), force=force)
     for change in later_tables:
         schema.update_table(actor, change.table, table_update(change))
+    for change in plan.changes:  # what the previous version brought and this one does not: to the trash
+        if change.action == "drop_field":
+            schema.delete_field(actor, change.table, change.field)
+        elif change.action == "drop_table":
+            schema.delete_table(actor, change.table)
 
 
 def _add_fields(schema, actor: Actor, pending: list[tuple[str, dict]]) -> None:

@@ -33,7 +33,8 @@ FLAG_OPTIONS = ("required", "unique", "indexed")
 
 @dataclass
 class Change:
-    action: str  # create_table | update_table | add_field | update_field
+    action: str  # create_table | rename_table | update_table | add_field | rename_field | update_field
+    #              | drop_field | drop_table (upgrade.py: fields and tables the previous version brought)
     table: str
     field: str | None = None
     changes: dict[str, list] = dc_field(default_factory=dict)  # attribute -> [old, new]
@@ -43,6 +44,8 @@ class Change:
     lost: int = 0
     losses: list[dict] = dc_field(default_factory=list)
     unchecked: bool = False  # a retype planned without an actor: values not checked yet
+    live_table: str | None = None  # the table's name in the base before a rename (dry runs)
+    live_field: str | None = None  # the field's name in the base before a rename (dry runs)
 
     @property
     def subject(self) -> str:
@@ -51,6 +54,15 @@ class Change:
     def describe(self) -> str:
         if self.action == "create_table":
             text = f"create table {self.table} ({len(self.spec.get('fields') or [])} fields)"
+        elif self.action in ("rename_table", "rename_field"):
+            old, new = self.changes["api_name"]
+            kind = "table" if self.action == "rename_table" else f"field of {self.table}"
+            text = f"rename {kind} {old} -> {new} (values kept)"
+        elif self.action == "drop_table":
+            text = f"move table {self.table} to the trash (not in this version; {self.lost} record(s))"
+        elif self.action == "drop_field":
+            text = (f"move field {self.subject} to the trash (not in this version; "
+                    + ("values are counted when applied)" if self.unchecked else f"{self.lost} record(s) have a value)"))
         elif self.action == "add_field":
             text = f"add field {self.subject} ({self.spec['type']})"
         else:
@@ -66,6 +78,8 @@ class Change:
             text = f"change {'table' if self.action == 'update_table' else 'field'} {self.subject}: " + "; ".join(parts)
         if self.blocked:
             text += f"  [cannot apply: {self.blocked}]"
+        elif self.destructive and self.action.startswith("drop_"):
+            text += "  [destructive]"
         elif self.destructive:
             if self.unchecked:
                 text += "  [destructive: values are checked when applied]"
@@ -86,6 +100,14 @@ class Plan:
     version: str
     changes: list[Change] = dc_field(default_factory=list)
     notices: list[str] = dc_field(default_factory=list)
+    local: list[str] = dc_field(default_factory=list)  # the customer's own additions, kept
+    conflicts: list[dict] = dc_field(default_factory=list)  # {subject, message, suggestion}
+    previous: str | None = None  # the version of this package applied before, if any
+
+    def ordered(self) -> list[Change]:
+        """Destructive steps first, then the rest in the order they are carried out."""
+        return [c for c in self.changes if c.destructive or c.blocked] + \
+            [c for c in self.changes if not (c.destructive or c.blocked)]
 
     @property
     def destructive(self) -> list[Change]:
@@ -96,8 +118,9 @@ class Plan:
         return [c for c in self.changes if c.blocked]
 
     def to_dict(self) -> dict:
-        return {"package": self.package, "version": self.version,
-                "changes": [c.to_dict() for c in self.changes], "notices": list(self.notices)}
+        return {"package": self.package, "version": self.version, "previous": self.previous,
+                "changes": [c.to_dict() for c in self.ordered()], "notices": list(self.notices),
+                "local": list(self.local), "conflicts": list(self.conflicts)}
 
 
 def _short(value: Any) -> str:
@@ -114,36 +137,51 @@ def plan_apply(runtime, pkg: Package, actor: Actor | None = None) -> Plan:
     validate_package(pkg, runtime.registry, existing_tables=live)
     plan = Plan(pkg.name, pkg.version)
     trashed = {t.api_name for t in snap.tables.values() if not t.live and not t.is_child}
+    wanted = {t.api_name for t in pkg.tables}
+    renamed: set[str] = set()
     for ptable in pkg.tables:
         spec = ptable.spec
         name = spec["api_name"]
+        here = name
         if name not in live:
-            change = Change("create_table", name, spec=spec)
-            if name in trashed:
-                change.blocked = f"a table named {name!r} is in the trash; restore or purge it first"
-            plan.changes.append(change)
-            continue
-        current = describe_table(snap, live[name])
+            here = renamed_from(spec, live, wanted | renamed)
+            if here is None:
+                change = Change("create_table", name, spec=spec)
+                if name in trashed:
+                    change.blocked = f"a table named {name!r} is in the trash; restore or purge it first"
+                plan.changes.append(change)
+                continue
+            renamed.add(here)
+            plan.changes.append(Change("rename_table", name, changes={"api_name": [here, name]}, live_table=here))
+        current = describe_table(snap, live[here])
         table_changes = {}
         if clean_label(spec["label"]) != current["label"]:
             table_changes["label"] = [current["label"], clean_label(spec["label"])]
         if "section" in spec and spec["section"] != current["section"]:
             table_changes["section"] = [current["section"], spec["section"]]
-        options = table_options_change(live[name], spec)
+        options = table_options_change(live[here], spec)
         if options is not None:
             table_changes["options"] = options
         if table_changes:
             plan.changes.append(Change("update_table", name, changes=table_changes))
-        _plan_fields(runtime, snap, actor, plan, name, spec["fields"], current)
+        _plan_fields(runtime, snap, actor, plan, name, spec["fields"], current, here)
         display = spec.get("display_field")
         if display is not None and display != current["display_field"]:
             plan.changes.append(Change("update_table", name, changes={
                 "display_field": [current["display_field"], display]}))
-    wanted = {t.api_name for t in pkg.tables}
     for name, table in live.items():
-        if name not in wanted:
+        if name not in wanted and name not in renamed:
             plan.notices.append(f"table {name} ({table.label}) is not in the package; it is kept")
     return plan
+
+
+def renamed_from(spec: dict, live, taken: set[str]) -> str | None:
+    """The live name a package table or field had before (``renamed_from``), if one is live."""
+    given = spec.get("renamed_from") or []
+    for old in [given] if isinstance(given, str) else given:
+        if old in live and old not in taken:
+            return old
+    return None
 
 
 def table_options_change(table, spec: dict) -> list | None:
@@ -165,16 +203,26 @@ def table_update(change: Change) -> dict:
 
 
 def _plan_fields(runtime, snap: Snapshot, actor, plan: Plan, table: str, specs: list[dict],
-                 current: dict) -> None:
+                 current: dict, live_table: str | None = None) -> None:
     registry = runtime.registry
+    live_table = live_table or table
     existing = {f["api_name"]: f for f in current["fields"]}
+    wanted = {s["api_name"] for s in specs}
+    renamed: set[str] = set()
     for spec in specs:
         name = spec["api_name"]
         have = existing.get(name)
+        here = name
         if have is None:
-            plan.changes.append(Change("add_field", table, name, spec=spec))
-            continue
-        change = Change("update_field", table, name)
+            here = renamed_from(spec, existing, wanted | renamed)
+            if here is None:
+                plan.changes.append(Change("add_field", table, name, spec=spec))
+                continue
+            renamed.add(here)
+            have = existing[here]
+            plan.changes.append(Change("rename_field", table, here, changes={"api_name": [here, name]},
+                                       live_table=live_table))
+        change = Change("update_field", table, name, live_table=live_table, live_field=here)
         if clean_label(spec["label"]) != have["label"]:
             change.changes["label"] = [have["label"], clean_label(spec["label"])]
         desired = desired_options(registry, spec)
@@ -192,6 +240,8 @@ def _plan_fields(runtime, snap: Snapshot, actor, plan: Plan, table: str, specs: 
             for key, value in stored.items():
                 if key in desired or value in (None, False) or key in DERIVED_OPTION_KEYS:
                     continue
+                if key == "indexed":  # an index the base added (a reminder's date) stays unless the package says false
+                    continue
                 if key in FLAG_OPTIONS:
                     diff[key] = [value, False]
                 else:
@@ -206,12 +256,11 @@ def _plan_fields(runtime, snap: Snapshot, actor, plan: Plan, table: str, specs: 
                 _dry_run(runtime, actor, change)
             plan.changes.append(change)
         if spec["type"] == "lines" and have["type"] == "lines":
-            child = snap.child_table(snap.table(table).field(name))
+            child = snap.child_table(snap.table(live_table).field(here))
             _plan_fields(runtime, snap, actor, plan, child.api_name,
                          (spec.get("options") or {}).get("fields") or [], describe_table(snap, child))
-    wanted = {s["api_name"] for s in specs}
     for name, have in existing.items():
-        if name not in wanted:
+        if name not in wanted and name not in renamed:
             plan.notices.append(f"field {table}.{name} ({have['label']}) is not in the package; it is kept")
 
 
@@ -240,7 +289,8 @@ def _dry_run(runtime, actor, change: Change) -> None:
             change.destructive, change.unchecked = True, True
         return
     try:
-        result = runtime.schema.update_field(actor, change.table, change.field, field_changes(change), dry_run=True)
+        result = runtime.schema.update_field(actor, change.live_table or change.table, change.live_field or change.field,
+                                             field_changes(change), dry_run=True)
     except CardfileError as exc:
         change.blocked = exc.message
         return
