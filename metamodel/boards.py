@@ -197,6 +197,8 @@ class Boards:
             where = (field.api_name, "eq", col["value"]) if col["value"] else (field.api_name, "is_empty", "")
             result = self._list(actor, table, board, [where], ["-updated_at", "-id"], per, page)
             movable = self._movable(actor, view, table, field, result["records"])
+            if not col["value"] and not result["total"] and field.opt("required") and column is None:
+                continue  # a required choice: no "no value" column unless some record lacks one
             out.append({**col, "total": result["total"],
                         "more": result["total"] > page * per,
                         "cards": [{"id": r["id"], "version": r["version"], "title": _title(table, r),

@@ -110,3 +110,43 @@ def test_dragging_a_kanban_card_changes_the_stage_and_a_conflict_is_shown(live, 
     expect(page.locator(".kanban-col[data-value='new'] .kanban-card.conflict", has_text="Deal 24")).to_be_visible()
     assert rt.records.get(boss, "deals", deals[-2]["id"])["stage"] == "new"
     shot(page, "boards-06-kanban-conflict")
+
+
+def test_the_customer_accounting_boards(live, boss, new_page, sign_in, shot):
+    """The sample's shared views: the events calendar per employee and the orders kanban."""
+    from cardfile.metamodel.packages import apply_package, load_package
+    from cardfile.metamodel.packages.demo import load_demo
+    from cardfile.metamodel.packages.samples import sample_path
+    from cardfile.metamodel.records.query import ListQuery
+    from cardfile.metamodel.view_package import apply_views
+
+    rt = live.rt
+    pkg = load_package(sample_path("customer-accounting"))
+    apply_package(rt, boss, pkg)
+    assert apply_views(rt, boss, pkg)["created"] == 3
+    load_demo(rt, boss, pkg)
+    anna = rt.users.create("anna", "anna-password", name="Anna Manager", actor=boss)
+    events = rt.records.list(boss, "events", ListQuery(per_page=500, sort=["-starts_at"]))["records"]
+    for event in events[::2]:
+        rt.records.update(boss, "events", event["id"], {"responsible": anna.id}, version=event["version"])
+
+    page = new_page()
+    sign_in(page)
+    page.goto("/t/events")
+    with page.expect_navigation():
+        page.locator("#view-select").select_option(label="Events calendar · calendar · shared")
+    expect(page.locator("h1")).to_contain_text("Events calendar")
+    expect(page.locator(".cal-legend")).to_contain_text("Meeting")
+    everyone = page.locator(".cal-item").count()
+    with page.expect_navigation():
+        page.get_by_label("Responsible").select_option(label="Anna Manager")
+    assert 0 < page.locator(".cal-item").count() <= everyone
+    shot(page, "boards-07-sample-events-calendar")
+
+    page.goto("/t/orders")
+    with page.expect_navigation():
+        page.locator("#view-select").select_option(label="Orders by status · kanban · shared")
+    status = rt.schema.snapshot().table("orders").field("status")  # required: no "no value" column
+    expect(page.locator(".kanban-col")).to_have_count(len(status.opt("choices")))
+    expect(page.locator(".kanban-col[data-value='completed'] .kanban-card").first).to_contain_text("Client")
+    shot(page, "boards-08-sample-orders-kanban")
