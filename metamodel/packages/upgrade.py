@@ -62,7 +62,7 @@ def plan_upgrade(runtime, pkg: Package, actor: Actor | None = None) -> Plan:
                 drops.append(change)
             elif kind == "field":
                 drops += _field_drop(runtime, actor, snap, live, wanted, tables_renamed, fields_renamed, name)
-        plan.changes += drops
+        plan.changes += sorted(drops, key=lambda c: c.action != "drop_table")  # whole tables first
     if every or previous is not None:
         _local_and_conflicts(plan, pkg, snap, live, every, tables_renamed, fields_renamed)
     return plan
