@@ -24,7 +24,6 @@ from cardfile.metamodel.packages import installed_packages, load_package, valida
 from cardfile.metamodel.packages.demo import load_demo
 from cardfile.metamodel.packages.samples import resolve
 from cardfile.metamodel.mail.package import load_mailings
-from cardfile.metamodel.view_package import load_views
 from cardfile.metamodel.reminders.package import load_rules
 from cardfile.metamodel.runtime import Runtime, Settings, build_runtime
 from cardfile.metamodel.users import generate_password
@@ -147,7 +146,6 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
         pkg = validate_package(load_package(path), default_registry())
         load_rules(pkg.root, pkg.name)
         load_mailings(pkg.root, pkg.name)
-        load_views(pkg.root, pkg.name)
     Path(env.settings.data_dir).mkdir(parents=True, exist_ok=True)
     rt = env.build()
     secret_key(env.settings)
@@ -504,7 +502,6 @@ def config_validate(package: str) -> None:
     pkg = validate_package(load_package(path), default_registry())
     load_rules(pkg.root, pkg.name)  # reminders.yaml and mailings.yaml against their schemas
     load_mailings(pkg.root, pkg.name)
-    load_views(pkg.root, pkg.name)
     fields = sum(len(t.spec["fields"]) for t in pkg.tables)
     click.echo(f"OK: {pkg.name} {pkg.version} ({pkg.title}): {len(pkg.tables)} tables, {fields} fields"
                + (", demo data" if pkg.demo is not None else "") + ".")

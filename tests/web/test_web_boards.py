@@ -10,7 +10,7 @@ import pytest
 
 from cardfile.metamodel.packages import apply_package, load_package
 from cardfile.metamodel.packages.samples import resolve
-from cardfile.metamodel.view_package import apply_views
+from cardfile.metamodel.packages.extras import apply_extras
 
 from .conftest import form_token  # noqa: F401  (the login fixture uses it)
 
@@ -240,9 +240,14 @@ def test_the_customer_accounting_package_installs_its_boards(rt, boss):
     path, _source = resolve("customer-accounting")
     pkg = load_package(path)
     apply_package(rt, boss, pkg)
-    assert apply_views(rt, boss, pkg) == {"created": 3, "kept": 0}
-    assert apply_views(rt, boss, pkg) == {"created": 0, "kept": 3}
+    boards = [v for v in pkg.extras["views"] if v["definition"].get("display") in ("calendar", "kanban")]
+    assert {(v["table"], v["definition"]["display"]) for v in boards} >= \
+        {("events", "calendar"), ("orders", "kanban"), ("contracts", "kanban")}
+    apply_extras(rt, boss, pkg.extras, {})
     from cardfile.metamodel.views import ViewService
     views = ViewService(rt.engine, rt.catalog, rt.access).list_views(boss, "events")
-    assert [(v["name"], v["kind"], v["definition"]["display"]) for v in views] == \
-        [("Events calendar", "shared", "calendar")]
+    calendar = next(v for v in views if v["name"] == "Events calendar")
+    assert calendar["kind"] == "shared" and calendar["definition"]["calendar"]["person"] == "responsible"
+    start = __import__("datetime").date(2026, 3, 2)
+    from cardfile.metamodel.boards import Boards
+    assert Boards(rt).calendar(boss, "events", calendar["definition"]["calendar"], start, start)["items"] == []
