@@ -58,14 +58,37 @@ def load_extras(root: Path, package: str) -> dict:
 
 
 def extra_problems(extras: dict, tables: dict) -> list[Problem]:
-    """Layouts and views must name tables the package or the base has (``tables``: name -> fields)."""
+    """Layouts and views name tables of the package or the base, and fields those tables have
+    (``tables``: name -> field names, or None for a table of the base, checked when applied)."""
+    from ..views import SYSTEM_NAMES
+
     problems = []
-    for name in (extras.get("layouts") or {}):
+    for name, layout in (extras.get("layouts") or {}).items():
         if name not in tables:
             problems.append(Problem("layouts.yaml", f"$.layouts.{name}", f"there is no table {name!r}"))
+            continue
+        for t, tab in enumerate(layout["tabs"]):
+            for s_, section in enumerate(tab["sections"]):
+                for c, column in enumerate(section["fields"]):
+                    for i, field in enumerate(column):
+                        if tables[name] is not None and field not in tables[name]:
+                            problems.append(Problem(
+                                "layouts.yaml", f"$.layouts.{name}.tabs[{t}].sections[{s_}].fields[{c}][{i}]",
+                                f"table {name!r} has no field {field!r}"))
     for i, view in enumerate(extras.get("views") or []):
+        fields = tables.get(view["table"], ())
         if view["table"] not in tables:
             problems.append(Problem("views.yaml", f"$.views[{i}].table", f"there is no table {view['table']!r}"))
+            continue
+        definition = view["definition"]
+        named = [("columns", c) for c in definition.get("columns") or []] + \
+            [("sort", s_) for s_ in definition.get("sort") or []] + \
+            [("filters", f[0]) for f in definition.get("filters") or [] if isinstance(f, list) and f]
+        for key, name in named:
+            base = str(name).lstrip("-").split(".")[0]
+            if fields is not None and base not in fields and base not in SYSTEM_NAMES:
+                problems.append(Problem("views.yaml", f"$.views[{i}].definition.{key}",
+                                        f"table {view['table']!r} has no field {base!r}"))
     return problems
 
 

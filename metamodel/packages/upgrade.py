@@ -28,7 +28,7 @@ from ..errors import CardfileError
 from ..records.query import ListQuery
 from . import history
 from .apply import PackageChangesRefused, apply_package
-from .extras import apply_extras, extra_objects
+from .extras import apply_extras, extra_objects, shared_views
 from .loader import Package
 from .plan import Change, Plan, plan_apply
 from .shared_tx import transactional
@@ -65,7 +65,34 @@ def plan_upgrade(runtime, pkg: Package, actor: Actor | None = None) -> Plan:
         plan.changes += sorted(drops, key=lambda c: c.action != "drop_table")  # whole tables first
     if every or previous is not None:
         _local_and_conflicts(plan, pkg, snap, live, every, tables_renamed, fields_renamed)
+        _local_views_and_reports(runtime, actor, plan, pkg, every)
     return plan
+
+
+def _local_views_and_reports(runtime, actor, plan: Plan, pkg: Package, every: set[str]) -> None:
+    """Shared views and reports made here (no package brought them) are kept and listed; a
+    report of the package with the name of a local one is a conflict."""
+    from sqlalchemy import select
+
+    from ..storage.platform_tables import cf_reports
+
+    if actor is not None:
+        for view in shared_views(runtime, actor):
+            if f"view:{view['table']}/{view['name']}" not in every:
+                plan.local.append(f"view {view['table']}/{view['name']}")
+    with runtime.engine.connect() as conn:
+        local = conn.execute(select(cf_reports.c.name).where(cf_reports.c.package.is_(None),
+                                                             cf_reports.c.shared.is_(True))
+                             .order_by(cf_reports.c.id)).scalars().all()
+    brings = {r["name"] for r in pkg.reports or []}
+    for name in local:
+        if name in brings:
+            plan.conflicts.append({
+                "subject": name, "kind": "report",
+                "message": f"the package brings report {name!r}, and a shared report of that name was made here",
+                "suggestion": "rename the local report (Reports -> the report -> name) and apply again"})
+        else:
+            plan.local.append(f"report {name}")
 
 
 def _field_drop(runtime, actor, snap, live, wanted, tables_renamed, fields_renamed, name) -> list[Change]:

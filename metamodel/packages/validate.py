@@ -127,7 +127,14 @@ def _report_problems(pkg: Package, tables: set[str]) -> list[Problem]:
 
 def validate_package(pkg: Package, registry: FieldTypeRegistry, existing_tables: Iterable[str] = ()) -> Package:
     """Raise PackageInvalid listing every problem; return the package when it is valid."""
-    raise_problems(package_problems(pkg, registry, existing_tables), f"Package {pkg.name!r}")
+    problems = package_problems(pkg, registry, existing_tables)
+    if pkg.extras and not problems:  # layouts.yaml and views.yaml name the package's tables and fields
+        from .extras import extra_problems
+
+        tables = {name: None for name in existing_tables}
+        tables.update({t.api_name: {f.get("api_name") for f in t.spec.get("fields") or []} for t in pkg.tables})
+        problems = extra_problems(pkg.extras, tables)
+    raise_problems(problems, f"Package {pkg.name!r}")
     return pkg
 
 

@@ -12,6 +12,7 @@ import dataclasses
 
 import pytest
 
+from cardfile.metamodel.errors import PackageInvalid
 from cardfile.metamodel.layouts import LayoutService
 from cardfile.metamodel.packages import load_package, validate_package
 from cardfile.metamodel.packages.export import render_package, write_package
@@ -88,3 +89,24 @@ def test_export_of_an_empty_base_and_a_second_export_into_the_same_folder(runtim
     assert (pkg.name, pkg.version, [t.api_name for t in pkg.tables]) == ("configuration", "1.0.0", ["things"])
     assert files["package.yaml"] == (b"# Written by `cardfile config export`.\nformat: 1\nname: configuration\n"
                                      b"version: 1.0.0\ntitle: Configuration\ntables:\n  - things\n")
+
+
+def test_layout_and_view_problems_name_the_file_path_and_reason(write_pkg, shop_spec, tmp_path, runtime):
+    root = write_pkg(tmp_path / "shop", shop_spec)
+    (root / "layouts.yaml").write_text("layouts:\n  orders:\n    tabs:\n      - title: Main\n        sections:\n"
+                                       "          - {columns: 1, fields: [[number, colour]]}\n  ghosts: {tabs: []}\n")
+    with pytest.raises(PackageInvalid) as caught:
+        load_package(root)
+    assert "layouts.yaml: $.layouts.ghosts.tabs: [] should be non-empty" in caught.value.message
+    (root / "layouts.yaml").write_text("layouts:\n  orders:\n    tabs:\n      - title: Main\n        sections:\n"
+                                       "          - {columns: 1, fields: [[number, colour]]}\n")
+    (root / "views.yaml").write_text("views:\n  - {table: orders, name: Open, definition: {columns: [number, size]}}\n"
+                                     "  - {table: nowhere, name: X, definition: {}}\n")
+    with pytest.raises(PackageInvalid) as caught:
+        validate_package(load_package(root), runtime.registry)
+    assert caught.value.details["problems"] == [
+        {"file": "layouts.yaml", "path": "$.layouts.orders.tabs[0].sections[0].fields[0][1]",
+         "message": "table 'orders' has no field 'colour'"},
+        {"file": "views.yaml", "path": "$.views[0].definition.columns", "message": "table 'orders' has no field 'size'"},
+        {"file": "views.yaml", "path": "$.views[1].table", "message": "there is no table 'nowhere'"},
+    ]

@@ -17,7 +17,11 @@ from cardfile.metamodel.packages.apply import PackageChangesRefused
 from cardfile.metamodel.packages.history import history
 from cardfile.metamodel.packages.upgrade import PackageConflict, plan_upgrade, upgrade
 from cardfile.metamodel.records.query import ListQuery
+from cardfile.metamodel.views import ViewService
 from cardfile.platform.cli import cli
+from cardfile.reports.service import ReportService
+
+LOCAL = ["field customers.vip (VIP)", "view customers/VIPs", "report Customers by VIP"]
 
 V1 = [
     {"api_name": "customers", "label": "Customers", "display_field": "name", "fields": [
@@ -46,6 +50,10 @@ def base(runtime, admin, write_pkg, tmp_path):
         {"name": f"C{i}", "phone_no": f"+1 555 {i:04}", "fax": f"fax {i}" if i < 20 else None} for i in range(30)])
     runtime.records.bulk_create(admin, "notes", [{"text": f"n{i}"} for i in range(5)])
     runtime.schema.add_field(admin, "customers", {"api_name": "vip", "label": "VIP", "type": "boolean"})
+    ViewService(runtime.engine, runtime.catalog, runtime.access).create_view(
+        admin, "customers", "VIPs", {"columns": ["name", "vip"]}, kind="shared")
+    ReportService(runtime).create(admin, {"name": "Customers by VIP", "table": "customers", "shared": True,
+                                          "definition": {"rows": [{"field": "vip"}], "values": [{"agg": "count"}]}})
     return write_pkg(tmp_path / "v2", v2_tables(), name="crm", version="2.0.0")
 
 
@@ -64,7 +72,7 @@ def test_the_plan_lists_destructive_steps_first_with_their_counts(runtime, admin
     label = next(c for c in plan["changes"] if c["action"] == "update_field")
     assert label["changes"]["label"] == ["Phone", "Telephone"]
     assert not any(c["action"] == "add_field" and c["field"] == "phone" for c in plan["changes"])  # never drop + add
-    assert plan["local"] == ["field customers.vip (VIP)"] and plan["conflicts"] == []
+    assert plan["local"] == LOCAL and plan["conflicts"] == []
 
 
 def test_upgrade_keeps_every_record_and_the_local_field(runtime, admin, base, settings):
@@ -80,7 +88,7 @@ def test_upgrade_keeps_every_record_and_the_local_field(runtime, admin, base, se
     assert table.field("phone").label == "Telephone"
     assert values(runtime, admin, "customers", "phone") == phones
     assert len(values(runtime, admin, "customers", "name")) == 30
-    assert report["local"] == ["field customers.vip (VIP)"]
+    assert report["local"] == LOCAL
     trashed = {t.api_name for t in runtime.schema.snapshot().tables.values() if not t.live}
     assert "notes" in trashed  # in the trash, restorable
     done = history(runtime.engine, "crm")
@@ -88,7 +96,9 @@ def test_upgrade_keeps_every_record_and_the_local_field(runtime, admin, base, se
     assert done[0]["actor_name"] == "admin" and done[0]["backup"] == report["backup"]
     assert [c["action"] for c in done[0]["plan"]["changes"]][:2] == ["drop_table", "drop_field"]
     again = plan_upgrade(runtime, pkg, admin)
-    assert again.changes == [] and again.local == ["field customers.vip (VIP)"]
+    assert again.changes == [] and again.local == LOCAL
+    assert [v["name"] for v in ViewService(runtime.engine, runtime.catalog, runtime.access).list_views(
+        admin, "customers")] == ["VIPs"]
 
 
 def test_a_vendor_field_named_like_a_local_one_is_a_conflict(runtime, admin, base, write_pkg, tmp_path):
@@ -102,7 +112,7 @@ def test_a_vendor_field_named_like_a_local_one_is_a_conflict(runtime, admin, bas
     assert [h["version"] for h in history(runtime.engine, "crm")] == ["1.0.0"]
     upgrade(runtime, admin, pkg, allow_destructive=True, adopt=True)
     assert runtime.schema.snapshot().table("customers").field("vip").label == "Very important"
-    assert plan_upgrade(runtime, pkg, admin).local == []
+    assert plan_upgrade(runtime, pkg, admin).local == LOCAL[1:]
 
 
 def test_a_failure_halfway_leaves_the_base_as_it_was(runtime, admin, base):
