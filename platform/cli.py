@@ -616,6 +616,7 @@ from cardfile.platform import cli_reports  # noqa: E402,F401 - export and import
 from cardfile.platform import cli_jobs  # noqa: E402,F401 - scheduler, jobs, backup, restore
 from cardfile.platform import cli_documents  # noqa: E402,F401 - the print command
 from cardfile.platform import cli_config  # noqa: E402,F401 - config export, diff, history
+from cardfile.platform import cli_db  # noqa: E402,F401 - db copy
 
 if __name__ == "__main__":  # pragma: no cover - `python -m cardfile.platform.cli`
     sys.exit(main())
