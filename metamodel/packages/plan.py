@@ -56,8 +56,8 @@ class Change:
             text = f"create table {self.table} ({len(self.spec.get('fields') or [])} fields)"
         elif self.action in ("rename_table", "rename_field"):
             old, new = self.changes["api_name"]
-            kind = "table" if self.action == "rename_table" else f"field of {self.table}"
-            text = f"rename {kind} {old} -> {new} (values kept)"
+            kind = "table" if self.action == "rename_table" else f"field {self.table}."
+            text = f"rename {kind}{'' if kind.endswith('.') else ' '}{old} -> {new} (values kept)"
         elif self.action == "drop_table":
             text = f"move table {self.table} to the trash (not in this version; {self.lost} record(s))"
         elif self.action == "drop_field":

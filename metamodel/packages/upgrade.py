@@ -63,6 +63,8 @@ def plan_upgrade(runtime, pkg: Package, actor: Actor | None = None) -> Plan:
             elif kind == "field":
                 drops += _field_drop(runtime, actor, snap, live, wanted, tables_renamed, fields_renamed, name)
         plan.changes += sorted(drops, key=lambda c: c.action != "drop_table")  # whole tables first
+        gone = tuple(f"{'table' if c.action == 'drop_table' else 'field'} {c.subject} " for c in drops)
+        plan.notices = [n for n in plan.notices if not n.startswith(gone)] if gone else plan.notices
     if every or previous is not None:
         _local_and_conflicts(plan, pkg, snap, live, every, tables_renamed, fields_renamed)
         _local_views_and_reports(runtime, actor, plan, pkg, every)

@@ -16,6 +16,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from . import packages  # noqa: F401 - the package pages' routes, on the same blueprint
     from .views import bp
 
     app.register_blueprint(bp)
