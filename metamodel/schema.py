@@ -474,14 +474,17 @@ class SchemaService:
         if plan.changes_column:
             ddl.apply(conn, ops)
         else:
-            self._rewrite_values_in_place(conn, sql_table, new, plan, ftype_new)
+            stored = {rid: ftype_old.to_db(value, old) for rid, value in rows}
+            self._rewrite_values_in_place(conn, sql_table, new, plan, ftype_new, stored)
             ddl.apply(conn, ops)
         record_losses(conn, sql_table, table, old, new, losses, actor)
         return report
 
-    def _rewrite_values_in_place(self, conn, sql_table, new: FieldDef, plan, ftype) -> None:
+    def _rewrite_values_in_place(self, conn, sql_table, new: FieldDef, plan, ftype, stored: dict) -> None:
+        """Write the converted values that are stored differently (``stored``: id -> columns now)."""
         from sqlalchemy import bindparam
-        changed = [{"_id": rid, **ftype.to_db(v, new)} for rid, v in plan.values.items()]
+        changed = [{"_id": rid, **columns} for rid, v in plan.values.items()
+                   if (columns := ftype.to_db(v, new)) != stored.get(rid)]
         if not changed:
             return
         cols = list(ftype.to_db(None, new))

@@ -252,7 +252,8 @@ def _plan_fields(runtime, snap: Snapshot, actor, plan: Plan, table: str, specs: 
             if diff:
                 change.changes["options"] = [stored, diff]
         if change.changes:
-            if not change.blocked and ("type" in change.changes or "options" in change.changes):
+            if not change.blocked and ("type" in change.changes or "options" in change.changes) \
+                    and not _only_widens(change):
                 _dry_run(runtime, actor, change)
             plan.changes.append(change)
         if spec["type"] == "lines" and have["type"] == "lines":
@@ -281,6 +282,24 @@ def field_changes(change: Change) -> dict:
     elif "options" in change.changes:
         result["options"] = {k: new for k, (_old, new) in change.changes["options"][1].items()}
     return result
+
+
+def _only_widens(change: Change) -> bool:
+    """Whether the change only adds choices, raises a length limit or changes words: no value
+    can be lost, so the records need not be read to plan it."""
+    if "type" in change.changes or "options" not in change.changes:
+        return False
+    for key, (old, new) in change.changes["options"][1].items():
+        if key == "choices" and isinstance(old, list) and isinstance(new, list):
+            if not {c.get("value") for c in old if isinstance(c, dict)} <= \
+                    {c.get("value") for c in new if isinstance(c, dict)}:
+                return False
+        elif key == "max_length":
+            if old is not None and (new is None or new < old):
+                return False
+        elif key not in ("help_text", "translations", "placeholder", "default", "default_formula"):
+            return False
+    return True
 
 
 def _dry_run(runtime, actor, change: Change) -> None:
