@@ -62,7 +62,7 @@ def test_commands_need_an_initialised_database(run):
 def test_init_with_sample_and_demo(run, settings):
     result = run("init", "--sample", "customer-accounting", "--demo", "--admin", "boss")
     assert result.exit_code == 0, result.output
-    assert "configuration:  Customer accounting 1.1.0 (11 tables)" in result.output
+    assert "configuration:  Customer accounting 1.2.0 (15 tables)" in result.output
     assert re.search(r"demo data:\s+\d+ records \(seed 2026\)", result.output)
     assert "administrator:  boss" in result.output
     password = password_from(result.output)
@@ -242,7 +242,7 @@ def test_serve(run, served):
 def test_run_local_initialises_once_then_serves(run, served):
     first = run("run-local", "--port", "5124")
     assert first.exit_code == 0, first.output
-    assert "configuration:  Customer accounting 1.1.0 (11 tables)" in first.output
+    assert "configuration:  Customer accounting 1.2.0 (15 tables)" in first.output
     assert "demo data:" in first.output
     password = password_from(first.output)
     assert first.output.index(password) < first.output.index("http://127.0.0.1:5124/")

@@ -14,7 +14,7 @@ from cardfile.metamodel.packages.samples import sample_path
 def test_sample_apply_creates_everything_and_twice_changes_nothing(runtime, admin):
     pkg = load_package(sample_path("customer-accounting"))
     report = apply_package(runtime, admin, pkg, source="customer-accounting")
-    assert report["applied"] == len(pkg.tables) == 11
+    assert report["applied"] == len(pkg.tables) == 15
     assert all(c["action"] == "create_table" for c in report["changes"])
     tables = {t["api_name"]: t for t in runtime.schema.list_tables(admin)}
     assert set(tables) == {t.api_name for t in pkg.tables}

@@ -29,7 +29,7 @@ def test_sample_customer_accounting_is_valid():
     assert names[:3] == ["clients", "contacts", "events"]
     assert {"invoices", "payments", "products", "product_categories", "employees", "orders",
             "contracts", "client_categories"} <= set(names)
-    assert pkg.demo is not None and pkg.version == "1.1.0"
+    assert pkg.demo is not None and pkg.version == "1.2.0"
 
 
 def test_valid_package_loads_in_order(shop):

@@ -19,7 +19,7 @@ from cardfile.platform.cli import cli
 from cardfile.reports.service import ReportService
 
 REPORTS = {"Sales by client by month", "Top clients by margin", "Debtors", "Manager activity",
-           "Best-selling products", "Payments by method by month"}
+           "Best-selling products", "Payments by method by month", "Deal pipeline", "Salary accruals by month"}
 
 
 def _all(runtime, actor, table: str) -> list[dict]:
@@ -49,7 +49,7 @@ def demo(runtime, admin):
     apply_package(runtime, admin, pkg)
     load_demo(runtime, admin, pkg)
     service = ReportService(runtime)
-    assert service.apply_package(admin, pkg.name, pkg.reports) == {"created": 6, "updated": 0, "unchanged": 0}
+    assert service.apply_package(admin, pkg.name, pkg.reports) == {"created": 8, "updated": 0, "unchanged": 0}
     results = {r["name"]: service.run(admin, r["id"]).to_json() for r in service.list(admin)}
     return runtime, admin, results
 
@@ -126,7 +126,7 @@ def test_init_and_config_apply_install_the_reports_once(settings):
            "CARDFILE_DB_SCHEMA": settings.db_schema or "", "CARDFILE_SECRET_KEY": "test-secret"}
     runner = CliRunner()
     first = runner.invoke(cli, ["init", "--sample", "customer-accounting"], env=env, catch_exceptions=False)
-    assert first.exit_code == 0 and re.search(r"reports:\s+6", first.output)
+    assert first.exit_code == 0 and re.search(r"reports:\s+8", first.output)
     again = runner.invoke(cli, ["config", "apply", "customer-accounting"], env=env, catch_exceptions=False)
     assert again.exit_code == 0, again.output
-    assert "reports: 0 created, 0 updated, 6 unchanged" in again.output
+    assert "reports: 0 created, 0 updated, 8 unchanged" in again.output
