@@ -119,7 +119,8 @@ def table_calendar(table):
         links={"prev": link(at=prev.isoformat()), "next": link(at=nxt.isoformat()),
                "today": link(at=None), **{m: link(mode=m, at=at.isoformat()) for m in MODES}},
         person_url=link(person=None, at=at.isoformat()),
-        config={"table": tdef.api_name, "display": "calendar", "view": view, "settings": settings,
+        config={"table": tdef.api_name, "display": "calendar", "view": view, "mode": mode, "person": person,
+                "settings": settings,
                 "date_type": data["date_type"], "strings": _strings(), "is_admin": g.user.is_admin,
                 "move": url_for("api.calendar_move", table=tdef.api_name)})
 

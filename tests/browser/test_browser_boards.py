@@ -78,6 +78,8 @@ def test_dragging_in_the_calendar_moves_the_event_and_a_conflict_is_shown(live, 
     with page.expect_navigation():
         page.locator("#view-select").select_option(label="Clerk's calendar · calendar")
     assert "/t/events/calendar?view=" in page.url
+    page.goto(page.url + "&at=2026-03-05")
+    expect(page.locator(".cal-item")).to_have_count(3)  # the clerk's only: the view keeps the person
     shot(page, "boards-04-saved-calendar")
 
 

@@ -30,7 +30,12 @@ function setupSettings() {
     const name = window.prompt(strings.view_name, own ? config.view.name : "");
     if (!name || !name.trim()) return;
     const base = (config.view && config.view.definition) || {};
-    const definition = { ...base, display: config.display, [config.display]: clean(config.settings) };
+    const settings = clean({ ...config.settings, mode: config.mode });
+    const definition = { ...base, display: config.display, [config.display]: settings };
+    if (config.display === "calendar" && settings.person) {  // the chosen employee stays chosen
+      definition.filters = (base.filters || []).filter(([name, op]) => !(name === settings.person && op === "eq"));
+      if (config.person) definition.filters.push([settings.person, "eq", String(config.person)]);
+    }
     try {
       const view = own && config.view.name === name.trim()
         ? await api("PATCH", apiUrl(`/tables/${config.table}/views/${config.view.id}`), { definition })
