@@ -294,8 +294,8 @@ def _only_widens(change: Change) -> bool:
             if not {c.get("value") for c in old if isinstance(c, dict)} <= \
                     {c.get("value") for c in new if isinstance(c, dict)}:
                 return False
-        elif key == "max_length":
-            if old is not None and (new is None or new < old):
+        elif key == "max_length":  # no limit, or a higher one
+            if new is not None and (old is None or new < old):
                 return False
         elif key not in ("help_text", "translations", "placeholder", "default", "default_formula"):
             return False

@@ -6,7 +6,8 @@ v1 (customers and orders) is applied to an empty base; ``--records`` records are
 (customers and orders half and half, through the record service's bulk path) and a field is
 added here (local). Then it times
 
-* **diff**: the plan of v2 — a renamed field (``renamed_from``), changed labels, three new
+* **diff**: the plan of v2 — a renamed field (``renamed_from``), changed labels, a length
+  limit that every value is checked against (a dry run over 50,000 customers), three new
   fields, a new choice, a new table, a shared view — with the record counts;
 * **apply**: v2 in one transaction (no destructive step);
 * **diff/apply destructive**: v3, which drops a field v2 still had (counted, a backup first).
@@ -56,7 +57,7 @@ def v2() -> list[dict]:
     tables = copy.deepcopy(V1)
     customers, orders = tables[0]["fields"], tables[1]["fields"]
     customers[1] = {"api_name": "phone", "label": "Telephone", "type": "text", "renamed_from": "phone_no"}
-    customers[3]["label"] = "Town"
+    customers[3].update({"label": "Town", "options": {"max_length": 60}})  # narrower: every value checked
     customers += [{"api_name": "email", "label": "Email", "type": "email"},
                   {"api_name": "since", "label": "Customer since", "type": "date"}]
     orders[3]["options"]["choices"].append({"value": "cancelled", "label": "Cancelled"})
