@@ -22,6 +22,7 @@ from cardfile.metamodel.errors import CardfileError, NotFound
 from cardfile.metamodel.fieldtypes.registry import default_registry
 from cardfile.metamodel.packages import installed_packages, load_package, validate_package
 from cardfile.metamodel.packages.demo import load_demo
+from cardfile.metamodel.packages.demo_language import localise
 from cardfile.metamodel.packages.samples import resolve
 from cardfile.metamodel.mail.package import load_mailings
 from cardfile.metamodel.reminders.package import load_rules
@@ -123,15 +124,19 @@ def main() -> None:
               help=f"Apply a configuration package: a sample name ({DEFAULT_SAMPLE}) or a package directory.")
 @click.option("--demo/--no-demo", default=False, show_default=True,
               help="Also load the package's demo data.")
+@click.option("--demo-language", metavar="LANG", default=None,
+              help="Language of the demo data: en (default) or ru for the samples (names, cities, "
+                   "tax ids, phones, amounts in roubles). Implies --demo.")
 @click.option("--admin", "admin_name", default="admin", show_default=True, metavar="USERNAME",
               help="Username of the administrator to create.")
 @pass_env
-def init(env: Env, package: str | None, demo: bool, admin_name: str) -> None:
+def init(env: Env, package: str | None, demo: bool, demo_language: str | None, admin_name: str) -> None:
     """Create the data directory and database, and the administrator with a generated password."""
-    _initialise(env, package, demo, admin_name)
+    _initialise(env, package, demo or demo_language is not None, admin_name, demo_language)
 
 
-def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> None:
+def _initialise(env: Env, package: str | None, demo: bool, admin_name: str,
+                demo_language: str | None = None) -> None:
     if demo and not package:
         raise click.UsageError("--demo needs --sample (demo data belongs to a configuration package).")
     if env.initialised():
@@ -146,6 +151,8 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
         pkg = validate_package(load_package(path), default_registry())
         load_rules(pkg.root, pkg.name)
         load_mailings(pkg.root, pkg.name)
+        if demo and pkg.demo is not None:  # an unknown language is refused before anything is made
+            localise(pkg.demo, demo_language, pkg.name)
     Path(env.settings.data_dir).mkdir(parents=True, exist_ok=True)
     rt = env.build()
     secret_key(env.settings)
@@ -169,8 +176,9 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str) -> N
             if pkg.extras.get("views"):  # views.yaml is applied with the rest of the package
                 lines.append(f"  saved views:    {steps['layouts and views']['views']}")
             if demo:
-                result = load_demo(rt, admin, pkg)
-                lines.append(f"  demo data:      {result['total']} records (seed {result['seed']})")
+                result = load_demo(rt, admin, pkg, language=demo_language)
+                shown = f", {result['language']}" if demo_language else ""
+                lines.append(f"  demo data:      {result['total']} records (seed {result['seed']}{shown})")
     finally:
         click.echo("\n".join(lines))
         click.echo("")
@@ -574,8 +582,10 @@ def demo() -> None:
 @click.option("--seed", type=int, default=None, help="Random seed (default: the package's); same seed, same data.")
 @click.option("--package", default=None, metavar="NAME|PATH",
               help="Package whose demo.yaml to use (default: the package applied to this database).")
+@click.option("--language", metavar="LANG", default=None,
+              help="Language of the demo data (en, ru for the samples; default: the demo's own).")
 @pass_env
-def demo_load(env: Env, seed: int | None, package: str | None) -> None:
+def demo_load(env: Env, seed: int | None, package: str | None, language: str | None) -> None:
     """Fill the package's empty tables with deterministic demo records."""
     rt, actor = env.runtime(), env.admin()
     if package is None:
@@ -586,7 +596,7 @@ def demo_load(env: Env, seed: int | None, package: str | None) -> None:
         package = applied[0]["source"]
     path, _source = resolve(package)
     pkg = load_package(path)
-    result = load_demo(rt, actor, pkg, seed=seed)
+    result = load_demo(rt, actor, pkg, seed=seed, language=language)
     for name, count in result["tables"].items():
         click.echo(f"  {name}: {count}")
     click.echo(f"Loaded {result['total']} demo records (seed {result['seed']}).")

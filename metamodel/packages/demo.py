@@ -46,6 +46,7 @@ Field generators (a plain list means ``choose``, a plain scalar is a constant):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import re
@@ -59,7 +60,8 @@ from ..actors import Actor
 from ..errors import CardfileError
 from ..model import FieldDef, TableDef
 from ..records.query import MAX_PER_PAGE, ListQuery
-from .loader import Package, raise_problems
+from .demo_language import localise, money_value, overlay_problems
+from .loader import Package, Problem, raise_problems
 from .validate import demo_problems
 
 DEFAULT_SEED = 1
@@ -90,14 +92,20 @@ class _Row:
 
 class DemoGenerator:
     def __init__(self, runtime, actor: Actor, pkg: Package, seed: int | None = None,
-                 anchor: dt.date | None = None):
+                 anchor: dt.date | None = None, language: str | None = None):
         if pkg.demo is None:
             raise DemoDataError(f"Package {pkg.name!r} has no demo data (demo.yaml).", {"package": pkg.name})
         raise_problems(demo_problems(pkg), f"Demo data of {pkg.name!r}")
+        self.file = pkg.demo_file or "demo.yaml"
+        raise_problems([Problem(self.file, path, reason) for path, reason in overlay_problems(pkg.demo)],
+                       f"Demo data of {pkg.name!r}")
+        self.demo = localise(pkg.demo, language, pkg.name)
+        if self.demo is not pkg.demo:  # the overlay's fields and rows must fit the tables too
+            raise_problems(demo_problems(dataclasses.replace(pkg, demo=self.demo)), f"Demo data of {pkg.name!r}")
+        self.language = self.demo.get("language") or "en"
+        self.currency = self.demo.get("currency")  # every amount in it (the language's money)
         self.runtime = runtime
         self.actor = actor
-        self.demo = pkg.demo
-        self.file = pkg.demo_file or "demo.yaml"
         self.seed = seed if seed is not None else int(self.demo.get("seed", DEFAULT_SEED))
         self.rng = random.Random(self.seed)
         self.anchor = anchor or anchor_of(self.demo)
@@ -184,6 +192,8 @@ class DemoGenerator:
         return {k: v for k, v in row.values.items() if v is not None or k in explicit}
 
     def _set(self, row: _Row, f: FieldDef, value) -> None:
+        if f.type == "money":
+            value = money_value(value, self.currency)
         row.values[f.api_name] = value
         row.texts[f.api_name] = self._text(f, value)
 
@@ -437,9 +447,11 @@ _FILTERS = {
 
 
 def load_demo(runtime, actor: Actor, pkg: Package, seed: int | None = None,
-              anchor: dt.date | None = None) -> dict:
-    """Fill the package's tables with demo records; returns ``{"seed", "tables": {name: count}, "total"}``."""
+              anchor: dt.date | None = None, language: str | None = None) -> dict:
+    """Fill the package's tables with demo records (in ``language``: see demo_language.py);
+    returns ``{"seed", "language", "tables": {name: count}, "total"}``."""
     runtime.access.check_design(actor)
-    generator = DemoGenerator(runtime, actor, pkg, seed=seed, anchor=anchor)
+    generator = DemoGenerator(runtime, actor, pkg, seed=seed, anchor=anchor, language=language)
     counts = generator.run()
-    return {"seed": generator.seed, "tables": counts, "total": sum(counts.values())}
+    return {"seed": generator.seed, "language": generator.language, "tables": counts,
+            "total": sum(counts.values())}
