@@ -128,11 +128,14 @@ def package_apply():
     admin = _admin()
     rt = get_runtime()
     target = url_for("admin.packages")
+    token = request.form.get("package", "")
     try:
-        pkg = load_checked(_package_dir(request.form.get("package", "")), rt.registry)
+        path = _package_dir(token)
+        pkg = load_checked(path, rt.registry)
+        source = token.split(":", 1)[1] if token.startswith("sample:") else str(path.resolve())
         report = install(rt, admin, pkg, current_app.config["SECRET_KEY"],
                          allow_destructive=request.form.get("destructive") == "1",
-                         adopt=request.form.get("adopt") == "1", source=pkg.name)
+                         adopt=request.form.get("adopt") == "1", source=source)
     except CardfileError as exc:
         if exc.code in ("ACCESS_DENIED", "AUTHENTICATION_FAILED"):
             raise
