@@ -45,15 +45,18 @@ def month_day(column, dialect: str):
 
 def due_rows(conn, snap: Snapshot, registry: FieldTypeRegistry, table: TableDef, field: FieldDef | None,
              candidates, condition: str | None, recipient_paths: list[str], *, today: dt.date,
-             now: dt.datetime, after=None, limit: int = BATCH) -> list[dict]:
+             now: dt.datetime, after=None, limit: int = BATCH, changed_after: dt.datetime | None = None) -> list[dict]:
     """``[{"id", "value", "owner", "users": {path: user id}}]`` in the order of the date field
-    (then id; a digest: id), the next batch after ``after`` (the last row's ``key``)."""
+    (then id; a digest: id), the next batch after ``after`` (the last row's ``key``).
+    ``changed_after``: only records created or changed since then (rows add ``updated_at``)."""
     dialect = conn.dialect.name
     sql = snap.sql_table(table)
     schema = FormulaSchema(snap, registry, dialect)
     view = schema.view(table)
-    columns = [sql.c.id, sql.c.owner]
+    columns = [sql.c.id, sql.c.owner, sql.c.updated_at]
     where = [sql.c.deleted_at.is_(None)]
+    if changed_after is not None:
+        where.append(sql.c.updated_at >= changed_after)  # a change at the tick itself too (keys stop doubles)
     order = [sql.c.id]
     if field is None and after is not None:
         where.append(sql.c.id > after)
@@ -96,6 +99,7 @@ def due_rows(conn, snap: Snapshot, registry: FieldTypeRegistry, table: TableDef,
             users[path] = int(value) if value is not None else None
         value = row.get("value")
         rows.append({"id": row["id"], "owner": row["owner"], "value": value, "users": users,
+                     "updated_at": row["updated_at"],
                      "key": row["id"] if field is None else (value, row["id"])})
     return rows
 

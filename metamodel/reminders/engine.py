@@ -27,6 +27,7 @@ its ``problem`` says why (shown in the designer) and its window moves on.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field as dc_field
 
@@ -132,11 +133,13 @@ class ReminderEngine:
         if rule["problem"]:
             self._clear_problem(rule, now)
         when = rule_timing(definition, field.type if field is not None else "digest", self.tz)
+        paths = [r["field"] for r in definition.get("recipients") or [] if r.get("type") == "field"]
+        if field is not None and when.offset_minutes < 0 and not when.yearly:
+            report.add(self._entered_late(rule, definition, snap, table, field, when, paths, start, now))
         candidates = when.candidates(start, now)
         if candidates is None:
             self._idle.append(rule["id"])
             return report
-        paths = [r["field"] for r in definition.get("recipients") or [] if r.get("type") == "field"]
         today = now.astimezone(self.tz).date()
         if definition.get("kind") == "digest":
             day = candidates.days[-1]
@@ -153,6 +156,41 @@ class ReminderEngine:
             if last:
                 return report
             after = rows[-1]["key"]
+
+    def _entered_late(self, rule, definition: dict, snap: Snapshot, table: TableDef, field, when: timing.Timing,
+                      paths: list[str], start: dt.datetime, now: dt.datetime) -> TickReport:
+        """A "before" reminder whose moment had already passed when its record was entered or
+        changed (an event typed in 5 minutes before it starts, a condition that came true late)
+        is delivered once, marked late, while the date itself is still ahead of that change;
+        a date already past when it was entered gets none. Reads only the records changed
+        since the last tick whose date lies within the offset after it."""
+        ahead = dt.timedelta(minutes=-when.offset_minutes)
+        if field.type == "datetime":
+            candidates = timing.Candidates(kind="range", low=start, high=start + ahead)
+        else:
+            days = dataclasses.replace(when, offset_minutes=0).days_due(start, start + ahead)
+            if not days:
+                return TickReport()
+            candidates = timing.Candidates(kind="dates", days=tuple(days))
+        today = now.astimezone(self.tz).date()
+        occurrences, after = [], None
+        while True:
+            with self.rt.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+                rows = due_rows(conn, snap, self.rt.registry, table, field, candidates, definition.get("condition"),
+                                paths, today=today, now=now, after=after, limit=BATCH, changed_after=start)
+            for row in rows:
+                if row["value"] is None:
+                    continue
+                due = when.due(row["value"])
+                changed = row["updated_at"] if row["updated_at"].tzinfo else row["updated_at"].replace(tzinfo=UTC)
+                if due <= start and due - when.offset > changed:
+                    occurrences.append(Occurrence(row["id"], timing.occurrence_key(row["value"]), due, row["value"],
+                                                  self._recipients_of(row, definition)))
+            if len(rows) < BATCH:
+                break
+            after = rows[-1]["key"]
+        return self._deliver(rule, definition, snap, table, occurrences, now, advance=False) \
+            if occurrences else TickReport()
 
     def _occurrences(self, rows: list[dict], definition: dict, when: timing.Timing, candidates,
                      start: dt.datetime, now: dt.datetime) -> list[Occurrence]:
