@@ -29,10 +29,12 @@ import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
 from .catalog import Catalog
@@ -65,7 +67,10 @@ class TableCopy:
 
 
 def shown(url: str) -> str:
-    return make_url(_driver_url(url)).render_as_string(hide_password=True)
+    try:
+        return make_url(_driver_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
 
 
 def _driver_url(url: str) -> str:
@@ -79,6 +84,8 @@ def copy_base(src_url: str, dst_url: str, *, src_schema: str | None = None, dst_
     ``TableCopy`` per table. Raises ``CopyRefused`` (nothing written) or ``CopyMismatch``
     (the copy rolled back)."""
     registry = registry or default_registry()
+    _check_url(src_url, "source")
+    _check_url(dst_url, "destination")
     src = make_engine(src_url, schema=src_schema)
     dst = make_engine(dst_url, schema=dst_schema)
     try:
@@ -91,6 +98,20 @@ def copy_base(src_url: str, dst_url: str, *, src_schema: str | None = None, dst_
     finally:
         src.dispose()
         dst.dispose()
+
+
+def _check_url(url: str, what: str) -> None:
+    try:
+        parsed = make_url(_driver_url(url))
+    except ArgumentError:
+        parsed = None
+    if parsed is None or parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise CopyRefused(f"The {what} is not a database URL Cardfile can use: give sqlite:///PATH or "
+                          "postgresql://USER:PASSWORD@HOST/DATABASE.", {"which": what})
+    if parsed.get_backend_name() == "sqlite" and (not parsed.database or parsed.database == ":memory:"):
+        raise CopyRefused(f"The {what} must be an SQLite file: sqlite:///PATH.", {"which": what})
+    if what == "source" and parsed.get_backend_name() == "sqlite" and not Path(parsed.database).is_file():
+        raise CopyRefused(f"There is no SQLite file at {parsed.database}.", {"which": what})
 
 
 def _read(engine):

@@ -1,5 +1,6 @@
 """``cardfile db copy``: the customer-accounting sample with its demo data goes SQLite ->
-PostgreSQL -> SQLite through the very commands docs/deploy.md shows; every record reads the
+PostgreSQL -> SQLite through the very commands docs/deploy.md shows (and PostgreSQL ->
+another PostgreSQL schema); every record reads the
 same through the record service, ids and counters continue after the copied numbers, the
 copied users sign in with their passwords, and a destination that holds tables is refused."""
 
@@ -11,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from cardfile.metamodel.errors import CardfileError
 from cardfile.metamodel.records.query import ListQuery
@@ -24,6 +26,12 @@ def doc_copy_commands() -> list[list[str]]:
     blocks = "\n".join(re.findall(r"```[a-z]*\n(.*?)```", DOC, flags=re.S))
     return [shlex.split(line.split("cardfile ", 1)[1].split("#", 1)[0])
             for line in blocks.splitlines() if re.search(r"(^|/)cardfile db copy ", line.strip())]
+
+
+def _drop(engine, schema: str) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
 
 
 def all_records(rt, actor) -> dict:
@@ -41,7 +49,7 @@ def all_records(rt, actor) -> dict:
 
 
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)
-def test_sqlite_to_postgresql_and_back(db, tmp_path, harness):
+def test_sqlite_to_postgresql_and_back(db, tmp_path, harness, request):
     pg_url, schema = db
     env = harness.env(tmp_path)
     out = harness.cli(env, tmp_path, "init", "--sample", "customer-accounting", "--demo")
@@ -59,13 +67,27 @@ def test_sqlite_to_postgresql_and_back(db, tmp_path, harness):
         assert re.search(r"t_\d+\s+\d+ rows\s+sha256 [0-9a-f]{16}\s+ok", printed)
         assert "MISMATCH" not in printed
 
+    # PostgreSQL to PostgreSQL, into another schema named with --dst-schema
+    second = f"{schema}_b"
+    engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{second}"')
+    request.addfinalizer(lambda: _drop(engine, second))
+    printed = harness.cli(env, tmp_path, "db", "copy", pg_url, pg_url, "--src-schema", schema, "--dst-schema", second)
+    assert "row counts and checksums match the source" in printed
+
     again = subprocess.run([*harness.cli_command, "db", "copy", old, new], env=env, cwd=tmp_path,
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 1 and "is not empty" in again.stderr and "nothing was changed" in again.stderr
+    missing = subprocess.run([*harness.cli_command, "db", "copy", f"sqlite:///{tmp_path / 'none.db'}", back],
+                             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1 and "There is no SQLite file" in missing.stderr
+    assert not (tmp_path / "none.db").exists()
 
     runtimes = [build_runtime(Settings(data_dir=tmp_path / "var", database_url=old)),
                 build_runtime(Settings(data_dir=tmp_path / "var", database_url=pg_url, db_schema=schema)),
-                build_runtime(Settings(data_dir=tmp_path / "var", database_url=back))]
+                build_runtime(Settings(data_dir=tmp_path / "var", database_url=back)),
+                build_runtime(Settings(data_dir=tmp_path / "var", database_url=pg_url, db_schema=second))]
     try:
         admins = [rt.users.authenticate("admin", admin_password) for rt in runtimes]
         source, *copies = [all_records(rt, actor) for rt, actor in zip(runtimes, admins)]
