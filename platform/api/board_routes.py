@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import request
 from marshmallow import RAISE, Schema, fields, validate
 
 from cardfile.metamodel.boards import Board, Boards, default_settings
@@ -102,8 +103,6 @@ def board_settings(actor, table_name: str, display: str, view_id: int | None, ov
 
 @bp.get("/tables/<table>/calendar")
 def calendar(table):
-    from flask import request
-
     q = load_query(CalendarQuery(), request.args)
     settings, board, _view = board_settings(current_actor(), table, "calendar", q["view"], {
         "date": q.get("date"), "color": q.get("color"), "person": q.get("person_field")})
@@ -122,8 +121,6 @@ def calendar_move(table):
 
 @bp.get("/tables/<table>/kanban")
 def kanban(table):
-    from flask import request
-
     q = load_query(KanbanQuery(), request.args)
     settings, board, _view = board_settings(current_actor(), table, "kanban", q["view"], {
         "field": q.get("field"), "per_column": q.get("per_column")})

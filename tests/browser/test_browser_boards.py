@@ -152,3 +152,16 @@ def test_the_customer_accounting_boards(live, boss, new_page, sign_in, shot):
     expect(page.locator(".kanban-col")).to_have_count(len(status.opt("choices")))
     expect(page.locator(".kanban-col[data-value='completed'] .kanban-card").first).to_contain_text("Client")
     shot(page, "boards-08-sample-orders-kanban")
+
+    # a tablet: the month still fits, the kanban scrolls sideways
+    from .conftest import TABLET
+
+    tablet = new_page(viewport=TABLET)
+    sign_in(tablet)
+    tablet.goto("/t/events")
+    with tablet.expect_navigation():
+        tablet.locator("#view-select").select_option(label="Events calendar · calendar · shared")
+    expect(tablet.locator(".cal-day")).to_have_count(tablet.locator(".cal-day").count())
+    width = tablet.evaluate("document.documentElement.scrollWidth")
+    assert width <= TABLET["width"], width  # no sideways scrolling of the page
+    shot(tablet, "boards-09-sample-calendar-tablet")
