@@ -251,3 +251,32 @@ def test_the_customer_accounting_package_installs_its_boards(rt, boss):
     start = __import__("datetime").date(2026, 3, 2)
     from cardfile.metamodel.boards import Boards
     assert Boards(rt).calendar(boss, "events", calendar["definition"]["calendar"], start, start)["items"] == []
+
+
+def test_what_a_manager_may_not_see_never_changes_her_boards(app, crm, boss, people, login):
+    """Noninterference: change, add and move every record outside her scope — her calendar
+    and kanban answers stay byte-identical (hidden fields: the tests above)."""
+    crm.groups.remove_permission(boss, "managers", "events")  # events: her own only
+    crm.groups.remove_permission(boss, "managers", "deals")
+    mine = [add(crm, boss, "events", subject="Mine", starts_at="2026-03-10T10:00:00Z", kind="call",
+                responsible=people["mia"].id, secret="a"),
+            add(crm, boss, "deals", title="My deal", stage="new", responsible=people["mia"].id, secret="a")]
+    theirs = [add(crm, boss, "events", subject="Leo's", starts_at="2026-03-11T10:00:00Z", kind="call",
+                  responsible=people["leo"].id, secret="b"),
+              add(crm, boss, "deals", title="Leo's deal", stage="new", responsible=people["leo"].id)]
+    mia = signed_in(app, login, "mia", "mia-password")
+    urls = ["/api/v1/tables/events/calendar?from=2026-03-01&to=2026-03-31&color=kind",
+            "/api/v1/tables/deals/kanban?field=stage", "/t/deals/kanban/cards?field=stage&column=new&page=1"]
+
+    def answers():
+        return [mia.get(url).get_data() for url in urls]
+
+    before = answers()
+    crm.records.update(boss, "events", theirs[0]["id"], {"subject": "Other", "kind": "meeting", "secret": "c",
+                                                         "starts_at": "2026-03-12T11:00:00Z"},
+                       version=theirs[0]["version"])
+    crm.records.update(boss, "deals", theirs[1]["id"], {"stage": "won", "title": "Other"}, version=theirs[1]["version"])
+    add(crm, boss, "events", subject="New of Leo", starts_at="2026-03-15T10:00:00Z", responsible=people["leo"].id)
+    add(crm, boss, "deals", title="New of Leo", stage="new", responsible=people["leo"].id)
+    assert answers() == before
+    assert b"Mine" in before[0] and b"My deal" in before[1]
