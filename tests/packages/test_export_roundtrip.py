@@ -41,6 +41,18 @@ def second(settings, tmp_path):
         drop()
 
 
+def test_export_round_trip_of_retail_shop(runtime, admin, second, tmp_path):
+    sample = load_checked(resolve("retail-shop")[0], runtime.registry)
+    install(runtime, admin, sample, "secret", source="retail-shop")
+    first = render_package(runtime, admin)
+    write_package(first, tmp_path / "exported")
+    rt2, admin2 = second
+    install(rt2, admin2, load_checked(tmp_path / "exported", rt2.registry), "secret")
+    again = render_package(rt2, admin2)
+    assert sorted(again) == sorted(first) and all(again[n] == first[n] for n in first)
+    assert [t.api_name for t in load_package(tmp_path / "exported").tables] == [t.api_name for t in sample.tables]
+
+
 def test_export_round_trip_is_byte_identical(runtime, admin, second, tmp_path):
     sample = load_checked(resolve("customer-accounting")[0], runtime.registry)
     install(runtime, admin, sample, "secret", source="customer-accounting")
