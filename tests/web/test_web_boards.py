@@ -242,7 +242,8 @@ def test_the_customer_accounting_package_installs_its_boards(rt, boss):
     apply_package(rt, boss, pkg)
     boards = [v for v in pkg.extras["views"] if v["definition"].get("display") in ("calendar", "kanban")]
     assert {(v["table"], v["definition"]["display"]) for v in boards} >= \
-        {("events", "calendar"), ("orders", "kanban"), ("contracts", "kanban")}
+        {("events", "calendar"), ("tasks", "calendar"), ("orders", "kanban"), ("contracts", "kanban"),
+         ("deals", "kanban")}
     apply_extras(rt, boss, pkg.extras, {})
     from cardfile.metamodel.views import ViewService
     views = ViewService(rt.engine, rt.catalog, rt.access).list_views(boss, "events")
