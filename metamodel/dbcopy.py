@@ -17,6 +17,9 @@ transaction on the destination:
    normalised (numbers, times in UTC, JSON with sorted keys), on both sides. A mismatch
    rolls the whole copy back and is an error.
 
+Like a backup, it works below the record service: stored rows are copied as they are
+(versions, timestamps, owners, the audit log), not re-saved by anyone.
+
 The source is only read, in one read transaction (a consistent snapshot); stop the app
 while you copy so nothing written after the snapshot is left behind. Uploaded files stay in
 the data directory: copy ``<data>/files`` along.
