@@ -147,7 +147,7 @@ def test_tokens(run, settings):
 def test_config_validate(run, tmp_path):
     ok = run("config", "validate", "customer-accounting")
     assert ok.exit_code == 0
-    assert ok.output.startswith("OK: customer-accounting 1.1.0 (Customer accounting): 11 tables, ")
+    assert re.match(r"OK: customer-accounting \d+\.\d+\.\d+ \(Customer accounting\): \d+ tables, ", ok.output)
     root = tmp_path / "broken"
     (root / "tables").mkdir(parents=True)
     (root / "package.yaml").write_text("name: broken\nversion: '1'\ntitle: Broken\ntables: [things]\n")
