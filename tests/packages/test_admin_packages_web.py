@@ -74,3 +74,22 @@ def test_a_sample_plan_changes_nothing_and_bad_archives_are_refused(people, rt, 
                                                        "file": (io.BytesIO(broken), "shop.zip")},
                         content_type="multipart/form-data", follow_redirects=True)
     assert "tables/things.yaml: $.fields[0].type: unknown field type &#39;txt&#39;" in answer.get_data(as_text=True)
+
+
+def test_the_configuration_downloads_as_a_package(people, rt, tmp_path):
+    admin, clerk = people
+    actor = rt.users.get(1)
+    rt.schema.create_table(actor, {"label": "Things", "api_name": "things", "fields": [
+        {"label": "Size", "api_name": "size", "type": "text"}]})
+    assert clerk.get("/admin/packages/export.zip").status_code == 403
+    answer = admin.get("/admin/packages/export.zip")
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    assert 'filename=configuration.zip' in answer.headers["Content-Disposition"]
+    names = zipfile.ZipFile(io.BytesIO(answer.data)).namelist()
+    assert {"configuration/package.yaml", "configuration/tables/things.yaml"} <= set(names)
+    # and it can be uploaded straight back: the plan has nothing to do
+    page = admin.post("/admin/packages/plan", data={"csrf_token": csrf(admin),
+                                                     "file": (io.BytesIO(answer.data), "configuration.zip")},
+                      content_type="multipart/form-data")
+    assert "What applying Configuration 1.0.0 would do" in page.get_data(as_text=True)
+    assert "Additions (" not in page.get_data(as_text=True)

@@ -1,6 +1,7 @@
 """``/admin/packages``: configuration packages in the browser (administrators only).
 
-Upload a package as a zip (or choose a shipped sample), see the plan of what applying it
+Download the running configuration as a package (a zip of what ``cardfile config export``
+writes). Upload a package as a zip (or choose a shipped sample), see the plan of what applying it
 would do to this base — conflicts and destructive steps first — and apply it; destructive
 steps need a ticked confirmation (a backup is taken first). Below, the history of applies.
 An upload is unpacked into ``<data>/package-uploads/<random id>/`` (no absolute paths, no
@@ -16,10 +17,11 @@ import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from cardfile.metamodel.errors import CardfileError, InvalidDefinition
+from cardfile.metamodel.packages.export import render_package
 from cardfile.metamodel.packages.history import history
 from cardfile.metamodel.packages.loader import MANIFEST_NAMES
 from cardfile.metamodel.packages.samples import sample_names, sample_path
@@ -147,3 +149,17 @@ def package_apply():
         text += " " + _("A backup was taken first: %(file)s", file=Path(report["backup"]).name)
     flash(text, "success")
     return redirect(target)
+
+
+@bp.get("/packages/export.zip")
+def package_export():
+    """The running configuration as a package, zipped (the files ``config export`` writes)."""
+    admin = _admin()
+    files = render_package(get_runtime(), admin)
+    name = re.search(r"^name: (\S+)$", files["package.yaml"].decode("utf-8"), flags=re.M).group(1)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for relative, content in files.items():
+            archive.writestr(f"{name}/{relative}", content)
+    out.seek(0)
+    return send_file(out, mimetype="application/zip", as_attachment=True, download_name=f"{name}.zip")
