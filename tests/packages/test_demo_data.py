@@ -131,7 +131,7 @@ def test_generators_on_a_small_package(runtime, admin, tmp_path, write_pkg, shop
 
     assert rows(3) == rows(3) and rows(3) != rows(4)
     result = load_demo(runtime, admin, pkg)
-    assert result == {"seed": 3, "tables": {"customers": 4, "orders": 4}, "total": 8}
+    assert result == {"seed": 3, "language": "en", "tables": {"customers": 4, "orders": 4}, "total": 8}
     customers = everything(runtime, admin, ["customers"])["customers"]
     assert customers[0]["name"] == "Root Holding" and customers[0]["code"] == "ROOT"
     assert customers[0]["parent"] is None
