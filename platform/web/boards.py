@@ -55,6 +55,7 @@ def _common(tdef, display: str, view) -> dict:
     return {"table": tdef, "display": display, "view": view, "saved_views": saved,
             "dates": fields_of(tdef, DATE_TYPES), "choices": fields_of(tdef, ("choice",)),
             "users_fields": fields_of(tdef, ("user",)),
+            "shown_fields": [f for f in tdef.fields if rt.registry.get(f.type).has_column and f.type != "lines"],
             "list_url": url_for("web.table_list", table=tdef.api_name, view=""),
             "can_create": rt.access.view(g.user).allows(tdef, "create")}
 
@@ -68,6 +69,13 @@ def _shown(rt, tdef, names: list, record: dict) -> list[dict]:
             if text:
                 out.append({"label": field.label, "text": text})
     return out
+
+
+def _fields_arg(args) -> list | None:
+    """``fields=`` of the URL (the board's "Shown fields"): None when absent, at most six."""
+    if "fields" not in args:
+        return None
+    return [name for name in args.getlist("fields") if name][:6]
 
 
 def _strings() -> dict:
@@ -84,7 +92,8 @@ def table_calendar(table):
     tdef = snap.table(table)
     args = request.args
     settings, board, view = board_settings(g.user, tdef.api_name, "calendar", _int(args.get("view")), {
-        "date": args.get("date") or None, "color": args.get("color"), "person": args.get("person_field")})
+        "date": args.get("date") or None, "color": args.get("color"), "person": args.get("person_field"),
+        "fields": _fields_arg(args)})
     mode = args.get("mode") if args.get("mode") in MODES else settings.get("mode") or "month"
     at = parse_day(args.get("at")) or dt.date.today()
     first_weekday = get_locale().first_week_day
@@ -101,7 +110,8 @@ def table_calendar(table):
     person_field = tdef.field(settings.get("person") or "")
     keep = {k: v for k, v in {"view": view["id"] if view else None, "mode": mode, "person": person,
                               "date": args.get("date"), "color": args.get("color"),
-                              "person_field": args.get("person_field")}.items() if v}
+                              "person_field": args.get("person_field"),
+                              "fields": args.getlist("fields")[:7]}.items() if v}
 
     def link(**changes):
         return url_for("web.table_calendar", table=tdef.api_name, **{**keep, **changes})
@@ -132,14 +142,14 @@ def table_kanban(table):
     tdef = snap.table(table)
     args = request.args
     settings, board, view = board_settings(g.user, tdef.api_name, "kanban", _int(args.get("view")), {
-        "field": args.get("field") or None})
+        "field": args.get("field") or None, "fields": _fields_arg(args)})
     data = Boards(rt).kanban(g.user, tdef.api_name, settings, board=board)
     _decorate(rt, tdef, settings, data["columns"])
     field = tdef.field(data["field"])
     return render_template(
         "kanban.html", **_common(tdef, "kanban", view), settings=settings, data=data, field=field,
         more_url=url_for("web.kanban_cards", table=tdef.api_name, view=view["id"] if view else None,
-                         field=args.get("field") or None),
+                         field=args.get("field") or None, fields=args.getlist("fields")[:7] or None),
         config={"table": tdef.api_name, "display": "kanban", "view": view, "settings": settings,
                 "strings": _strings(), "is_admin": g.user.is_admin,
                 "move": url_for("api.kanban_move", table=tdef.api_name)})
@@ -155,7 +165,7 @@ def kanban_cards(table):
     if not page or "column" not in args:
         raise BadQuery(_("Name the column and the page."), {"column": args.get("column"), "page": args.get("page")})
     settings, board, _view = board_settings(g.user, tdef.api_name, "kanban", _int(args.get("view")), {
-        "field": args.get("field") or None})
+        "field": args.get("field") or None, "fields": _fields_arg(args)})
     data = Boards(rt).kanban(g.user, tdef.api_name, settings, board=board, column=args["column"], page=page)
     _decorate(rt, tdef, settings, data["columns"])
     if not data["columns"]:

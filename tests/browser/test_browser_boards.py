@@ -113,6 +113,16 @@ def test_dragging_a_kanban_card_changes_the_stage_and_a_conflict_is_shown(live, 
     assert rt.records.get(boss, "deals", deals[-2]["id"])["stage"] == "new"
     shot(page, "boards-06-kanban-conflict")
 
+    # the fields a card shows are chosen on the board
+    page.goto("/t/deals/kanban")
+    expect(page.locator(".kanban-card").first).to_contain_text("Amount:")
+    page.get_by_text("Shown fields").click()
+    shot(page, "boards-10-kanban-fields")
+    page.get_by_label("Amount").uncheck()
+    with page.expect_navigation():
+        page.locator(".board-shown").get_by_role("button", name="Apply").click()
+    expect(page.locator(".kanban-card").first).not_to_contain_text("Amount:")
+
 
 def test_the_customer_accounting_boards(live, boss, new_page, sign_in, shot):
     """The sample's shared views: the events calendar per employee and the orders kanban."""

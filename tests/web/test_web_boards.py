@@ -281,3 +281,14 @@ def test_what_a_manager_may_not_see_never_changes_her_boards(app, crm, boss, peo
     add(crm, boss, "deals", title="New of Leo", stage="new", responsible=people["leo"].id)
     assert answers() == before
     assert b"Mine" in before[0] and b"My deal" in before[1]
+
+
+def test_the_shown_fields_are_chosen_on_the_board(crm, boss, browser):
+    add(crm, boss, "deals", title="Chosen", stage="new", due="2026-05-01", secret="visible-to-boss")
+    default = browser.get("/t/deals/kanban?field=stage").get_data(as_text=True)
+    assert "Due:" in default  # the first three fields besides the name and the column's field
+    chosen = browser.get("/t/deals/kanban?field=stage&fields=&fields=secret").get_data(as_text=True)
+    assert "visible-to-boss" in chosen and "Due:" not in chosen
+    assert "fields=secret" in chosen  # "More" keeps the choice
+    none = browser.get("/t/deals/kanban?field=stage&fields=").get_data(as_text=True)
+    assert "Due:" not in none and "Chosen" in none
