@@ -95,6 +95,14 @@ def test_upgrade_keeps_every_record_and_the_local_field(runtime, admin, base, se
     assert [(h["version"], h["state"]) for h in done] == [("2.0.0", "applied"), ("1.0.0", "applied")]
     assert done[0]["actor_name"] == "admin" and done[0]["backup"] == report["backup"]
     assert [c["action"] for c in done[0]["plan"]["changes"]][:2] == ["drop_table", "drop_field"]
+    planned = {c["action"]: c["lost"] for c in report["changes"] if c["action"].startswith("drop_")}
+    runtime.schema.restore_field(admin, "customers", "fax")  # the plan's counts are what was moved
+    runtime.schema.restore_table(admin, "notes")
+    assert planned == {"drop_table": len(values(runtime, admin, "notes", "text")),
+                       "drop_field": sum(1 for v in values(runtime, admin, "customers", "fax") if v)} \
+        == {"drop_table": 5, "drop_field": 20}
+    runtime.schema.delete_field(admin, "customers", "fax")
+    runtime.schema.delete_table(admin, "notes")
     again = plan_upgrade(runtime, pkg, admin)
     assert again.changes == [] and again.local == LOCAL
     assert [v["name"] for v in ViewService(runtime.engine, runtime.catalog, runtime.access).list_views(
