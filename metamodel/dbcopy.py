@@ -248,19 +248,23 @@ def table_checksum(conn: Connection, table) -> tuple[int, str]:
 
 
 def _norm(value):
-    if value is None or isinstance(value, (str, bool)):
+    kind = type(value)
+    if value is None or kind is str or kind is bool:
         return value
-    if isinstance(value, (int, float, Decimal)):
-        number = Decimal(str(value)).normalize()
-        return format(number, "f")
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return value.isoformat()
-    if isinstance(value, (dt.date, dt.time)):
+    if kind is int:
+        return str(value)
+    if kind is float or kind is Decimal:
+        return format(Decimal(str(value)).normalize(), "f")
+    if kind is dt.datetime:
+        if value.tzinfo is not None and value.utcoffset():
+            value = value.astimezone(dt.timezone.utc)
+        return value.isoformat(timespec="microseconds")[:26]  # the same instant, with or without "+00:00"
+    if kind is dt.date or kind is dt.time:
         return value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, (int, float, Decimal)):  # subclasses
+        return format(Decimal(str(value)).normalize(), "f")
     return str(value)
