@@ -121,7 +121,7 @@ def main() -> None:
 # --- init, serve, run-local --------------------------------------------------------------
 @cli.command()
 @click.option("--sample", "package", metavar="NAME|PATH",
-              help=f"Apply a configuration package: a sample name ({DEFAULT_SAMPLE}) or a package directory.")
+              help=f"Apply a configuration package: a sample name ({DEFAULT_SAMPLE}, retail-shop) or a package directory.")
 @click.option("--demo/--no-demo", default=False, show_default=True,
               help="Also load the package's demo data.")
 @click.option("--demo-language", metavar="LANG", default=None,
