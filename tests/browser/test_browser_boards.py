@@ -151,7 +151,7 @@ def test_the_customer_accounting_boards(live, boss, new_page, sign_in, shot):
     expect(page.locator(".cal-legend")).to_contain_text("Meeting")
     everyone = page.locator(".cal-item").count()
     with page.expect_navigation():
-        page.get_by_label("Responsible").select_option(label="Anna Manager")
+        page.locator("#board-person").select_option(label="Anna Manager")
     assert 0 < page.locator(".cal-item").count() <= everyone
     shot(page, "boards-07-sample-events-calendar")
 
