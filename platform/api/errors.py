@@ -56,6 +56,7 @@ STATUS: dict[str, int] = {
     "IMPORT_NOT_REVERTIBLE": 409,
     "FIELD_IN_USE": 409,
     "MAIL_NOT_SET_UP": 409,
+    "PACKAGE_CONFLICT": 409,
     # too many failed sign-ins: locked out for a while
     "TOO_MANY_ATTEMPTS": 429,
     # size and time limits
@@ -71,6 +72,7 @@ STATUS: dict[str, int] = {
     "PACKAGE_INVALID": 422,
     "PACKAGE_CHANGES_REFUSED": 422,
     "DEMO_DATA_INVALID": 422,
+    "DEMO_LANGUAGE_UNKNOWN": 422,
     # print templates and documents
     "TEMPLATE_INVALID": 422,
     "TEMPLATE_UNSAFE": 422,
@@ -81,6 +83,8 @@ STATUS: dict[str, int] = {
     "NOT_INITIALISED": 409,
     "ALREADY_INITIALISED": 409,
     "NEWER_DATABASE": 503,
+    "COPY_REFUSED": 409,
+    "COPY_MISMATCH": 500,
     "IMPORT_FILE_INVALID": 422,
     "IMPORT_MAPPING_INVALID": 422,
     "IMPORT_FAILED": 422,

@@ -176,9 +176,11 @@ class Documents:
 
     def context(self, session: Session, table, record: dict, actor, template: dict | None = None) -> dict:
         view = RecordView(table, record, session, "", action="print")
-        ctx: dict = bind(session, self._file_bytes(actor), self.extra)  # fields may shadow helpers
+        helpers = bind(session, self._file_bytes(actor), self.extra)
+        ctx: dict = {}
         for f in table.fields:
             ctx[f.api_name] = view._field(f, record) if f.api_name in record else Hidden(f.api_name, session)
+        ctx.update(helpers)  # a field named like a helper (barcode, image) is record.barcode
         from cardfile.metamodel.formulas.bridge import back_link_names
 
         for name in back_link_names(session.snap, table):

@@ -33,6 +33,8 @@ def _field_items(snap, table, prefix: str, depth: int, readable) -> list[dict]:
     items = []
     for f in readable(table):
         path = f"{prefix}{f.api_name}"
+        if not prefix and f.api_name in HELPER_NAMES:  # the bare name is the helper
+            path = f"record.{f.api_name}"
         if f.type == "lines":
             child = snap.child_table(f)
             cells = " ".join(f"{{{{ line.{c.api_name} }}}}" for c in readable(child)[:4])

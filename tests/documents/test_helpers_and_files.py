@@ -48,6 +48,18 @@ def test_barcodes_check_their_digits(shop):
         assert words in exc.value.message
 
 
+def test_a_field_named_like_a_helper_leaves_the_helper_callable(shop, runtime, make_table):
+    """A products table with a Barcode field still prints barcode(...); the field is record.barcode."""
+    make_table("Products", [("Name", "text"), ("Barcode", "text"), ("Image", "text")], api_name="products")
+    product = runtime.records.create(shop.admin, "products", {"name": "Cups", "barcode": "4006381333931",
+                                                              "image": "cups.png"})["id"]
+    body = '{{ barcode(record.barcode|string) }}|{{ record.barcode }}|{{ record.image }}|{{ name }}'
+    html = shop.html(shop.admin, shop.template(body, table="products"), product, table="products")
+    [ean] = data_uris(html, "barcode")
+    assert b"4006381333931" in ean.replace(b" ", b"")
+    assert "|4006381333931|cups.png|Cups" in html
+
+
 def test_helpers_given_a_hidden_field_print_its_placeholder(shop, runtime, clerk):
     runtime.records.update(shop.admin, "clients", shop.ids["client"], {"manager": clerk.id, "version": 1})
     html = shop.html(clerk, shop.template("{{ qr(client.tax_id) }}|{{ barcode(client.tax_id, kind='code128') }}"))
