@@ -114,12 +114,9 @@ def run_pivot(records, actor, table: str, definition: dict) -> Pivot:
     else:
         for v in values:
             v.currency = (found.get(v.source) or [None])[0]
-    import pandas as pd
-
     nr, nc = len(rows_g), len(cols_g)
     dims = [f"g{i}" for i in range(nr + nc)]
-    base = pd.DataFrame(result.rows, columns=dims + [f"m{i}" for i in range(len(measures))], dtype=object)
-    levels = _Levels(records, actor, table, spec, base, dims, values)
+    levels = _Levels(records, actor, table, spec, result.rows, dims, values, len(measures))
     labels = result.labels
     group_info = result.groups
     value_info = [_value_info(v, result.measures) for v in values]
@@ -221,10 +218,23 @@ def _value_info(v: _Value, measures: list[dict]) -> dict:
 class _Levels:
     """Each level of the layout (a subset of the dims) as {keys: [value per report value]}."""
 
-    def __init__(self, records, actor, table, spec: AggregateSpec, base: pd.DataFrame, dims, values):
+    def __init__(self, records, actor, table, spec: AggregateSpec, rows: list, dims, values, nmeasures: int):
         self.records, self.actor, self.table, self.spec = records, actor, table, spec
-        self.base, self.dims, self.values = base, dims, values
+        self.rows, self.dims, self.values, self.nmeasures = rows, dims, values, nmeasures
         self.cache: dict[tuple, dict] = {}
+        self._base = None
+
+    @property
+    def base(self) -> pd.DataFrame:
+        """The finest groups as a frame, built the first time a level rolls them up (a pivot
+        whose levels are all the finest one — a single cell, a plain grouping without
+        totals — never builds it, nor imports pandas)."""
+        if self._base is None:
+            import pandas as pd
+
+            self._base = pd.DataFrame(self.rows, columns=self.dims + [f"m{i}" for i in range(self.nmeasures)],
+                                      dtype=object)
+        return self._base
 
     def level(self, dims: list[str]) -> dict[tuple, list]:
         key = tuple(dims)
@@ -250,10 +260,10 @@ class _Levels:
         return out
 
     def _rolled(self, dims: list[str]) -> dict[tuple, dict[int, Any]]:
+        if dims == self.dims:  # the finest level is what SQL answered
+            n = len(dims)
+            return {tuple(r[:n]): dict(enumerate(r[n:])) for r in self.rows}
         base = self.base
-        mcols = [c for c in base.columns if c.startswith("m")]
-        if dims == self.dims:
-            return {tuple(r[d] for d in dims): {int(c[1:]): r[c] for c in mcols} for r in base.to_dict("records")}
         kinds = {}
         for v in self.values:
             for i in v.measures:
