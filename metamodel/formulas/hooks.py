@@ -302,6 +302,11 @@ class Computed:
         sql = snap.sql_table(table)
         return (conn.execute(select(func.max(sql.c.id))).scalar() or 0) + 1
 
+    def reads_table(self, conn, snap: Snapshot, table: TableDef, other: TableDef) -> bool:
+        """Whether a formula field of ``table`` reads a field of ``other`` (a line reading ``parent.…``)."""
+        fs = self.formulas(conn, snap)
+        return any(d.table == other.api_name for node in fs.table_formulas(table) for d in fs.fields[node].dependencies)
+
     def after_bulk(self, conn, snap: Snapshot, table: TableDef, first_id: int, actor=None) -> None:
         """Rows added in bulk: defaults for empty fields, formula columns, propagation."""
         fs = self.formulas(conn, snap)

@@ -144,6 +144,14 @@ def write_many(service, actor, table_name: str, rows: Iterable[tuple[int, int | 
                 for child, marker in writer.lines_markers.values():  # line amounts before totals
                     service.computed.after_bulk(conn, snap, child, marker, actor)
                 service.computed.after_bulk(conn, snap, table, first_id, actor)
+                # lines that read their record (a discount from the receipt's rate, itself from
+                # the lines' amounts) once more, with the record's values, then its totals again
+                again = [(child, marker) for child, marker in writer.lines_markers.values()
+                         if service.computed.reads_table(conn, snap, child, table)]
+                for child, marker in again:
+                    service.computed.after_bulk(conn, snap, child, marker, actor)
+                if again:
+                    service.computed.after_bulk(conn, snap, table, first_id, actor)
             report.import_id = _journal(conn, table, actor, mode, source, writer)
             refresh_statistics(conn, writer.sql, report.created + len(writer.updated))
             report.written = True
