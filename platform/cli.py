@@ -22,6 +22,7 @@ from cardfile.metamodel.errors import CardfileError, NotFound
 from cardfile.metamodel.fieldtypes.registry import default_registry
 from cardfile.metamodel.packages import installed_packages, load_package, validate_package
 from cardfile.metamodel.packages.demo import load_demo
+from cardfile.metamodel.packages.currency import check_currency, choose_currency
 from cardfile.metamodel.packages.demo_language import localise
 from cardfile.metamodel.packages.samples import resolve
 from cardfile.metamodel.mail.package import load_mailings
@@ -127,16 +128,20 @@ def main() -> None:
 @click.option("--demo-language", metavar="LANG", default=None,
               help="Language of the demo data: en (default) or ru for the samples (names, cities, "
                    "tax ids, phones, amounts in roubles). Implies --demo.")
+@click.option("--currency", metavar="CODE", default=None,
+              help="ISO 4217 currency of the package's money fields in this base (RUB, USD …) "
+                   "[default: the demo language's currency (RUB for ru), else the package's own].")
 @click.option("--admin", "admin_name", default="admin", show_default=True, metavar="USERNAME",
               help="Username of the administrator to create.")
 @pass_env
-def init(env: Env, package: str | None, demo: bool, demo_language: str | None, admin_name: str) -> None:
+def init(env: Env, package: str | None, demo: bool, demo_language: str | None, currency: str | None,
+         admin_name: str) -> None:
     """Create the data directory and database, and the administrator with a generated password."""
-    _initialise(env, package, demo or demo_language is not None, admin_name, demo_language)
+    _initialise(env, package, demo or demo_language is not None, admin_name, demo_language, currency)
 
 
 def _initialise(env: Env, package: str | None, demo: bool, admin_name: str,
-                demo_language: str | None = None) -> None:
+                demo_language: str | None = None, currency: str | None = None) -> None:
     if demo and not package:
         raise click.UsageError("--demo needs --sample (demo data belongs to a configuration package).")
     if env.initialised():
@@ -152,7 +157,11 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str,
         load_rules(pkg.root, pkg.name)
         load_mailings(pkg.root, pkg.name)
         if demo and pkg.demo is not None:  # an unknown language is refused before anything is made
-            localise(pkg.demo, demo_language, pkg.name)
+            currency = currency or localise(pkg.demo, demo_language, pkg.name).get("currency")
+        if currency:
+            currency = check_currency(pkg, currency)
+    elif currency:
+        raise click.UsageError("--currency needs --sample (it is the currency of a package's money fields).")
     Path(env.settings.data_dir).mkdir(parents=True, exist_ok=True)
     rt = env.build()
     secret_key(env.settings)
@@ -165,9 +174,13 @@ def _initialise(env: Env, package: str | None, demo: bool, admin_name: str,
         if pkg is not None:
             from cardfile.platform.config_install import install  # one transaction, recorded in the history
 
+            if currency:
+                choose_currency(rt, pkg, currency)
             report = install(rt, admin, pkg, secret_key(env.settings), source=source)
             created = sum(1 for c in report["changes"] if c["action"] == "create_table")
             lines.append(f"  configuration:  {pkg.title} {pkg.version} ({created} tables)")
+            if currency:
+                lines.append(f"  currency:       {currency}")
             steps = report["steps"]
             for key, shown in (("reports", "reports:        "), ("print templates", "print templates: "),
                                ("reminder rules", "reminder rules: "), ("mailing drafts", "mailing drafts: ")):

@@ -131,7 +131,11 @@ def _short(value: Any) -> str:
 def plan_apply(runtime, pkg: Package, actor: Actor | None = None) -> Plan:
     """What applying ``pkg`` would change. With an administrator ``actor``, type and option
     changes are dry-run through the schema service so lossy ones are marked with the records
-    that would lose values; without one, retypes are marked destructive unchecked."""
+    that would lose values; without one, retypes are marked destructive unchecked.
+    The package is read in the currency this base installed it in (currency.py)."""
+    from .currency import localised
+
+    pkg = localised(runtime, pkg)
     snap = runtime.schema.snapshot()
     live = {t.api_name: t for t in snap.live_tables()}
     validate_package(pkg, runtime.registry, existing_tables=live)
