@@ -140,6 +140,14 @@ class FieldType:
     def to_json(self, value: Any, field: FieldDef) -> Any:
         return value
 
+    def json_reader(self, field: FieldDef) -> tuple[Callable[[Mapping, FieldDef], Any], Callable[[Any, FieldDef], Any]]:
+        """``(from_db, to_json)`` for writing out many rows of one field (same signatures).
+
+        A type that works out something per field before it reads a value (a formula: the
+        type of its result) does that here once, not for every row.
+        """
+        return self.from_db, self.to_json
+
     def json_schema(self, field: FieldDef) -> dict:
         """JSON Schema of a value as the API returns and accepts it (nullable)."""
         types = self.json_type if isinstance(self.json_type, list) else [self.json_type]

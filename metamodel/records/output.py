@@ -37,8 +37,12 @@ class RecordReader:
 
     def to_json(self, conn, table: TableDef, rows: list, with_lines: bool = True) -> list[dict]:
         records = []
-        columns = [(f.api_name, ftype.to_json, ftype.from_db, f)  # looked up once, not per row
-                   for f in self.fields(table) if (ftype := self.registry.get(f.type)).has_column]
+        columns = []  # looked up once, not per row
+        for f in self.fields(table):
+            ftype = self.registry.get(f.type)
+            if ftype.has_column:
+                from_db, to_json = ftype.json_reader(f)
+                columns.append((f.api_name, to_json, from_db, f))
         child = table.is_child
         for row in rows:
             rec = {"id": row["id"], "version": row["version"],

@@ -181,6 +181,23 @@ class FormulaType(FieldType):
         ftype, inner = self.delegate(field)
         return ftype.from_db(row, inner)
 
+    def json_reader(self, field: FieldDef):
+        """``from_db`` and ``to_json`` with the result type looked up once for all the rows."""
+        ftype, inner = self.delegate(field)
+        err = names.column_name(field.id, "err")
+        inner_from_db, inner_to_json = ftype.json_reader(inner)
+
+        def from_db(row, _field):
+            message = row.get(err) if hasattr(row, "get") else row[err]
+            return error_value(message) if message is not None else inner_from_db(row, inner)
+
+        def to_json(value, _field):
+            if value is None:
+                return None
+            return {"error": value.message} if is_error(value) else inner_to_json(value, inner)
+
+        return from_db, to_json
+
     # --- input: read-only; a value sent back unchanged is recognised ---------------------
     def parse_value(self, raw: Any, field: FieldDef) -> Any:
         """The value as read (the record service refuses any other: it is read-only)."""
