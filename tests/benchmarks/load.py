@@ -55,6 +55,7 @@ PIVOTS = [
 ]
 MAX_RETRIES = 100
 IDLE_CLOSE = 3.0  # seconds; gunicorn keeps an idle connection 5 s
+UNTIMED = ("setup",)
 
 
 class Stats:
@@ -93,7 +94,7 @@ class Client:
         hdrs = {**self.headers, **(headers or {}),
                 **({"Content-Type": "application/json"} if data is not None else {})}
         started = time.perf_counter()
-        if started - self.last_used > IDLE_CLOSE:  # the server closes idle keep-alive connections
+        if started - self.last_used > IDLE_CLOSE or op in UNTIMED:  # setup and checks: a fresh connection
             self.close()
         try:
             if self.conn is None:
@@ -121,6 +122,17 @@ class Client:
         except ValueError:
             return status, None
 
+    def must(self, method: str, path: str, body=None, headers=None):
+        """A setup or check request (not timed): retried a few times, then the run stops."""
+        for attempt in range(5):
+            status, data = self.call("setup", method, path, body, headers)
+            if status == 200:
+                return data
+            print(f"  setup: {self.stats.samples[-1] if self.stats.samples else status}; retrying",
+                  file=sys.stderr)
+            time.sleep(1 + attempt)
+        raise SystemExit(f"{method} {path} failed: {self.stats.samples[-3:]}")
+
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
@@ -141,8 +153,8 @@ class Workload:
     def reset(self, client: Client) -> None:
         """Hot deals to 0.00 (the lost-update check counts from there); invoices counted."""
         for deal in self.hot:
-            _, record = client.call("setup", "GET", f"/tables/deals/records/{deal}")
-            client.call("setup", "PATCH", f"/tables/deals/records/{deal}", {"amount": "0.00"},
+            record = client.must("GET", f"/tables/deals/records/{deal}")
+            client.must("PATCH", f"/tables/deals/records/{deal}", {"amount": "0.00"},
                         {"If-Match": f'"{record["version"]}"'})
         self.invoices_before = len(self.all(client, "invoices"))
 
@@ -150,7 +162,7 @@ class Workload:
     def all(client: Client, table: str) -> list[dict]:
         found, page = [], 1
         while True:
-            _, body = client.call("setup", "GET", f"/tables/{table}/records?per_page=500&sort=id&page={page}")
+            body = client.must("GET", f"/tables/{table}/records?per_page=500&sort=id&page={page}")
             found += body["records"]
             if len(found) >= body["total"] or not body["records"]:
                 return found
@@ -232,7 +244,7 @@ def check(client: Client, work: Workload, stats: Stats) -> tuple[int, int, list[
     """(lost updates, duplicate invoice numbers, notes) read back after the run."""
     lost, notes = 0, []
     for deal in work.hot:
-        _, record = client.call("check", "GET", f"/tables/deals/records/{deal}")
+        record = client.must("GET", f"/tables/deals/records/{deal}")
         final = Decimal(record["amount"]["amount"])
         expected = stats.increments[deal]
         if final != expected:
@@ -290,9 +302,9 @@ def run(db: str, args) -> None:
         for op, _ in OPS:  # warm every worker up (the first pivot imports pandas)
             for _ in range(4 * args.workers):
                 run_op(op, setup, work, rng)
-        work.reset(setup)
         if setup.stats.errors:
-            raise SystemExit(f"{db}: requests failed before the run: {setup.stats.samples[:3]}")
+            print(f"  warm-up errors (not counted): {setup.stats.samples[:3]}", file=sys.stderr)
+        work.reset(setup)
         setup.stats = Stats()
         per_client = [Stats() for _ in range(args.clients)]
         pids = [server.proc.pid] + [pid for _, pid, _ in server.memory()[1:]]
