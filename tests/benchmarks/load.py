@@ -1,13 +1,14 @@
 """Benchmark: many API clients at once against ``cardfile serve`` (gunicorn) on loopback.
 
     python tests/benchmarks/load.py [--clients 50] [--seconds 120] [--db sqlite|postgresql|both]
-                                    [--workers 2] [--threads 4] [--hot 5] [--seed 1]
+                                    [--workers 2] [--threads 4] [--think 0] [--hot 5] [--seed 1]
 
 For each database: a fresh data directory (on PostgreSQL a fresh schema in
 ``CARDFILE_TEST_DATABASE_URL``, default ``postgresql://postgres@127.0.0.1/test``) with
 the customer-accounting sample and its demo data, an API token for the administrator, and
 ``cardfile serve --workers N``. Then ``--clients`` threads, each with its own keep-alive
-connection and no think time, run this mix over the REST API for ``--seconds``:
+connection and no think time (``--think S``: a pause of S seconds on average after each
+answer, as a person reading it), run this mix over the REST API for ``--seconds``:
 
 * list invoices: a status filter, newest first, page 1 or 2 of 25, with the total (25 %)
 * search clients: quick search for a few letters of a client's name (15 %)
@@ -210,13 +211,16 @@ def run_op(op: str, client: Client, work: Workload, rng: random.Random) -> None:
         client.call(op, "POST", "/reports/preview", {"table": "invoices", "definition": rng.choice(PIVOTS)})
 
 
-def client_loop(port: int, token: str, work: Workload, seed: int, stop: threading.Event, stats: Stats) -> None:
+def client_loop(port: int, token: str, work: Workload, seed: int, stop: threading.Event, stats: Stats,
+                think: float = 0.0) -> None:
     rng = random.Random(seed)
     client = Client(port, token, stats)
     names, weights = zip(*OPS)
     try:
         while not stop.is_set():
             run_op(rng.choices(names, weights)[0], client, work, rng)
+            if think:  # a person reading the answer before the next click
+                stop.wait(rng.expovariate(1 / think))
     except Exception as exc:  # noqa: BLE001 - a client's own failure is a finding, not a crash
         stats.errors[("client", type(exc).__name__)] += 1
         stats.samples.append(f"client: {type(exc).__name__}: {exc}")
@@ -263,8 +267,8 @@ def report(db: str, args, stats: Stats, elapsed: float, lost: int, duplicates: i
            server_cpu: float, client_cpu: float, memory) -> None:
     everything = [v for values in stats.latency.values() for v in values]
     total = len(everything)
-    print(f"\n{db}: {args.clients} clients, {elapsed:.1f} s, cardfile serve --workers {args.workers} "
-          f"--threads {args.threads}")
+    print(f"\n{db}: {args.clients} clients (think time {args.think:g} s), {elapsed:.1f} s, "
+          f"cardfile serve --workers {args.workers} --threads {args.threads}")
     print(f"  {'operation':<16} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for op in [name for name, _ in OPS] + ["all"]:
         values = everything if op == "all" else stats.latency.get(op, [])
@@ -312,7 +316,8 @@ def run(db: str, args) -> None:
         started = time.perf_counter()
         for i in range(args.clients):
             t = threading.Thread(target=client_loop, daemon=True,
-                                 args=(server.port, server.token, work, args.seed * 1000 + i, stop, per_client[i]))
+                                 args=(server.port, server.token, work, args.seed * 1000 + i, stop, per_client[i],
+                                       args.think))
             threads.append(t)
             t.start()
         stop.wait(args.seconds)
@@ -345,6 +350,8 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="requests each worker serves at once")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a client waits between requests (exponential; 0: none, the server saturated)")
     parser.add_argument("--hot", type=int, default=5, help="deals every update goes to (contention)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
