@@ -47,7 +47,11 @@ BULK_ROWS = 100_000
 # retype 2.5 / 7.7 s, bulk create of 40,000 records 0.6 / 1.3 s, apply 14.8 / 21.9 s — but
 # once as little as 3 s on SQLite: its transaction follows the backup), with room for a
 # faster machine
-HOLD = {"import": 2.0, "retype": 0.3, "bulk": 0.5, "apply": 1.0}
+HOLD = {"import": 2.0, "retype": 0.3, "bulk": 0.25, "apply": 1.0}
+
+
+class TooLate(AssertionError):
+    """The operation ended before the kill could land: the timing missed, nothing was found."""
 
 
 class Base:
@@ -138,8 +142,8 @@ class Base:
         since, last, deadline = None, 0.0, time.monotonic() + 120
         while time.monotonic() < deadline:
             if not still_running():
-                raise AssertionError(f"the operation ended before the kill could land (its write "
-                                     f"transaction was seen open {last:.1f} s)")
+                raise TooLate(f"the operation ended before the kill could land (its write "
+                              f"transaction was seen open {last:.1f} s)")
             if self.writing(table, rewrite):
                 since = since or time.monotonic()
                 last = time.monotonic() - since
@@ -211,18 +215,35 @@ class Call(threading.Thread):
             self.outcome = exc
 
 
-def killed_request(base: Base, call: Call, table: str, hold: float, rewrite: bool = False) -> None:
-    call.start()
-    started = time.monotonic()
-    try:
-        opened = base.kill_mid_way(table, call.is_alive, hold, rewrite)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; answer {str(call.outcome)[:300]} after {time.monotonic() - started:.1f} s") from None
-    base.kill_server()
-    print(f"killed {time.monotonic() - started:.1f} s after the request, the write transaction open "
-          f"{time.monotonic() - opened:.1f} s")
-    call.join(30)
-    assert isinstance(call.outcome, Exception), f"the request was answered before the kill: {call.outcome!r}"
+def killed_request(base: Base, request: urllib.request.Request, table: str, hold: float, rewrite: bool = False,
+                   again: bool = True) -> int:
+    """Send ``request`` and kill the server ``hold`` seconds into its write transaction; the
+    table's row count before the request that was killed. When the operation ended first (a
+    busy or a fast machine moves the timing) and ``again`` allows it, it is sent once more
+    with a shorter wait: what it wrote is then part of the count before."""
+    holds = (hold, hold / 3, hold / 10) if again else (hold,)
+    for attempt, wait in enumerate(holds, 1):
+        before = base.count(table)
+        call = Call(request)
+        call.start()
+        started = time.monotonic()
+        try:
+            opened = base.kill_mid_way(table, call.is_alive, wait, rewrite)
+        except AssertionError as exc:
+            call.join(300)
+            answered = isinstance(call.outcome, tuple) and 200 <= call.outcome[0] < 300
+            if isinstance(exc, TooLate) and answered and attempt < len(holds):
+                print(f"attempt {attempt}: {exc}; sent again, killed sooner")
+                continue
+            raise AssertionError(f"{exc}; answer {str(call.outcome)[:300]} after "
+                                 f"{time.monotonic() - started:.1f} s") from None
+        base.kill_server()
+        print(f"killed {time.monotonic() - started:.1f} s after the request, the write transaction open "
+              f"{time.monotonic() - opened:.1f} s")
+        call.join(30)
+        assert isinstance(call.outcome, Exception), f"the request was answered before the kill: {call.outcome!r}"
+        return before
+    raise AssertionError("unreachable")
 
 
 def test_kill_during_import(base):
@@ -238,12 +259,12 @@ def test_kill_during_import(base):
     request = urllib.request.Request(base.server.url + "/api/v1/tables/things/imports", data=body, method="POST",
                                      headers={"Authorization": f"Bearer {base.token}",
                                               "Content-Type": f"multipart/form-data; boundary={boundary}"})
-    killed_request(base, Call(request), table, HOLD["import"])
+    before = killed_request(base, request, table, HOLD["import"])
 
     base.start()
     base.integrity()
     print("import: rows after the restart", base.count(table))
-    assert base.count(table) in (0, IMPORT_ROWS)
+    assert base.count(table) in (before, before + IMPORT_ROWS)
     status, listing = base.api("GET", "/tables/things/records?per_page=1")
     assert status == 200 and listing["total"] == base.count(table)
     base.still_writable(table)
@@ -256,7 +277,7 @@ def test_kill_during_retype(base):
                                      data=json.dumps({"type": "integer"}).encode(),
                                      headers={"Authorization": f"Bearer {base.token}",
                                               "Content-Type": "application/json"})
-    killed_request(base, Call(request), table, HOLD["retype"], rewrite=True)  # in the column rewrite itself
+    killed_request(base, request, table, HOLD["retype"], rewrite=True, again=False)  # in the column rewrite itself
 
     base.start()
     base.integrity()
@@ -291,12 +312,12 @@ def test_kill_during_bulk_create(base):
                                      data=json.dumps(rows).encode(),
                                      headers={"Authorization": f"Bearer {base.token}",
                                               "Content-Type": "application/json"})
-    killed_request(base, Call(request), table, HOLD["bulk"])
+    before = killed_request(base, request, table, HOLD["bulk"])
 
     base.start()
     base.integrity()
     print("bulk create: rows after the restart", base.count(table))
-    assert base.count(table) in (0, BULK_ROWS)
+    assert base.count(table) in (before, before + BULK_ROWS)
     base.still_writable(table)
 
 
