@@ -1,5 +1,5 @@
 """Exactly once, for real: two scheduler processes on one PostgreSQL database tick through a
-simulated day with thousands of reminders; one of them is killed (SIGKILL) half-way.
+simulated day with 10,000 reminders; one of them is killed (SIGKILL) half-way.
 Every reminder is delivered once — counted in the deliveries, the inbox and the history —
 none twice, none lost. Run with the lock (one scheduler works at a time) and without it
 (both race, and the unique key alone decides)."""
@@ -24,7 +24,7 @@ from cardfile.metamodel.storage.platform_tables import cf_audit
 
 UTC = dt.timezone.utc
 DAY = dt.datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
-REMINDERS = 3000
+REMINDERS = 10_000
 WORKER = Path(__file__).with_name("worker.py")
 ROOT = Path(__file__).resolve().parents[2]
 
