@@ -175,7 +175,12 @@ def record_installed(runtime, pkg: Package, source: str | None) -> None:
     value = json.dumps({"name": pkg.name, "version": pkg.version, "title": pkg.title,
                         "source": source or str(pkg.root.resolve()),
                         "applied_at": dt.datetime.now(dt.timezone.utc).isoformat()})
-    key = (META_PREFIX + pkg.name)[:64]
+    write_meta(runtime, META_PREFIX + pkg.name, value)
+
+
+def write_meta(runtime, key: str, value: str) -> None:
+    """Insert or replace one ``cf_meta`` entry (keys are cut to the column's 64 characters)."""
+    key = key[:64]
     with runtime.engine.begin() as conn:
         if conn.execute(select(cf_meta.c.key).where(cf_meta.c.key == key)).first() is None:
             conn.execute(insert(cf_meta).values(key=key, value=value))

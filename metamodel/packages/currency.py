@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from .. import currencies
 from ..errors import CardfileError
@@ -77,13 +77,9 @@ def installed_currency(runtime, name: str) -> str | None:
 
 def choose_currency(runtime, pkg: Package, code: str) -> None:
     """Install ``pkg`` (now and in every later plan) in the currency ``code``."""
-    code = check_currency(pkg, code)
-    key = (KEY_PREFIX + pkg.name)[:64]
-    with runtime.engine.begin() as conn:
-        if conn.execute(select(cf_meta.c.key).where(cf_meta.c.key == key)).first() is None:
-            conn.execute(insert(cf_meta).values(key=key, value=code))
-        else:
-            conn.execute(update(cf_meta).where(cf_meta.c.key == key).values(value=code))
+    from .apply import write_meta
+
+    write_meta(runtime, KEY_PREFIX + pkg.name, check_currency(pkg, code))
 
 
 def localised(runtime, pkg: Package) -> Package:

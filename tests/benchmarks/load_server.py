@@ -9,6 +9,7 @@ safe to call more than once and from a ``finally`` after Ctrl+C.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -35,13 +36,11 @@ def free_port() -> int:
 def proc_status(pid: int) -> dict[str, float]:
     """VmRSS and VmHWM (peak) of a process in MB; empty once it is gone."""
     found = {}
-    try:
+    with contextlib.suppress(OSError):  # the process is gone
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             key = line.split(":", 1)[0]
             if key in ("VmRSS", "VmHWM"):
                 found[key] = int(line.split()[1]) / 1024
-    except OSError:
-        pass
     return found
 
 
@@ -126,8 +125,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
-            except ProcessLookupError:
-                pass
+            except ProcessLookupError:  # it has already ended
+                self.proc.wait(10)
         self.proc = None
         if self.schema:
             try:
