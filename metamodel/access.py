@@ -31,13 +31,14 @@ import threading
 from sqlalchemy import false, func, insert, select, update
 
 from .actors import Actor
+from .catalog import VERSION_KEYS, forget_versions, meta_versions
 from .errors import AccessDenied, AuthenticationFailed, RecordNotFound
 from .model import TableDef
 from .permissions import READ_ACTIONS, Policy, compile_scope, load_policy, union
 from .storage.platform_tables import cf_meta
 
 RECORD_ACTIONS = ("read", "create", "update", "delete", "export", "print")
-VERSION_KEY = "access_version"
+VERSION_KEY = VERSION_KEYS[1]
 
 
 def bump_version(conn) -> None:
@@ -47,6 +48,7 @@ def bump_version(conn) -> None:
         conn.execute(insert(cf_meta).values(key=VERSION_KEY, value="1"))
     else:
         conn.execute(update(cf_meta).where(cf_meta.c.key == VERSION_KEY).values(value=str(int(current) + 1)))
+    forget_versions(conn)
 
 
 class Access:
@@ -77,7 +79,7 @@ class Access:
             with self.engine.connect().execution_options(cf_readonly=True) as own, own.begin():
                 return self.policy(actor, own)
         key = (actor.id, actor.preview_groups)
-        version = conn.execute(select(cf_meta.c.value).where(cf_meta.c.key == VERSION_KEY)).scalar() or "0"
+        version = meta_versions(conn)[VERSION_KEY]
         cached = self._cache.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]

@@ -150,6 +150,33 @@ class Snapshot:
         return result
 
 
+SCHEMA_VERSION_KEY = "schema_version"
+#: cf_meta keys whose values every request compares with what the process has cached
+VERSION_KEYS = (SCHEMA_VERSION_KEY, "access_version")
+_VERSIONS = "cf_meta_versions"
+
+
+def meta_versions(conn) -> dict[str, str]:
+    """The catalog's and the access rules' versions, read in one statement once per
+    transaction; a missing key reads as "0". Whatever changes either version in a
+    transaction calls :func:`forget_versions` there (``bump_version``)."""
+    # a savepoint rolled back may have undone a version: a new savepoint is a new look
+    txn = conn.get_transaction()
+    nested = conn.get_nested_transaction()
+    seen = conn.info.get(_VERSIONS)
+    if seen is not None and txn is not None and seen[0] is txn and seen[1] is nested:
+        return seen[2]
+    found = dict.fromkeys(VERSION_KEYS, "0")
+    found.update(conn.execute(select(cf_meta.c.key, cf_meta.c.value).where(cf_meta.c.key.in_(VERSION_KEYS))).all())
+    conn.info[_VERSIONS] = (txn, nested, found)
+    return found
+
+
+def forget_versions(conn) -> None:
+    """The versions were written in this transaction: the next look reads them again."""
+    conn.info.pop(_VERSIONS, None)
+
+
 class Catalog:
     def __init__(self, registry: FieldTypeRegistry):
         self.registry = registry
@@ -158,12 +185,13 @@ class Catalog:
 
     @staticmethod
     def read_version(conn) -> str:
-        return conn.execute(select(cf_meta.c.value).where(cf_meta.c.key == "schema_version")).scalar_one()
+        return meta_versions(conn)[SCHEMA_VERSION_KEY]
 
     @staticmethod
     def bump_version(conn) -> None:
         current = int(Catalog.read_version(conn))
-        conn.execute(update(cf_meta).where(cf_meta.c.key == "schema_version").values(value=str(current + 1)))
+        conn.execute(update(cf_meta).where(cf_meta.c.key == SCHEMA_VERSION_KEY).values(value=str(current + 1)))
+        forget_versions(conn)
 
     def current(self, conn) -> Snapshot:
         version = self.read_version(conn)

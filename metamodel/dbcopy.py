@@ -40,7 +40,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
-from .catalog import Catalog
+from .catalog import Catalog, forget_versions
 from .errors import CardfileError
 from .fieldtypes.registry import FieldTypeRegistry, default_registry
 from .storage import migrations
@@ -155,6 +155,7 @@ def _copy(s_conn: Connection, d_conn: Connection, registry, batch: int, progress
         d_conn.execute(table.delete())  # rows the migrations seeded (cf_meta …)
     for table in platform:
         _copy_rows(s_conn, d_conn, table, batch)
+    forget_versions(d_conn)  # cf_meta was rewritten in this transaction
     snap = Catalog(registry).load(d_conn, Catalog.read_version(d_conn))
     user = [snap.sql[tid] for tid in sorted(snap.tables)]
     missing = [t.name for t in user if t.name not in source_tables]

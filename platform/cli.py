@@ -210,8 +210,8 @@ def _server_options(command):
                      help="Listen on HOST:PORT or unix:PATH instead of --host/--port (repeatable)."),
         click.option("--workers", type=click.IntRange(1, 64), default=None, envvar="CARDFILE_WORKERS",
                      help="Worker processes [default: CPU cores + 1, at most 8; CARDFILE_WORKERS]."),
-        click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-                     help="Requests each worker serves at once."),
+        click.option("--threads", type=click.IntRange(1, 64), default=4, envvar="CARDFILE_THREADS",
+                     help="Requests each worker serves at once [default: 4; CARDFILE_THREADS]."),
         click.option("--dev", is_flag=True,
                      help="Run the development server instead (one process, reloads when code changes)."),
     ]

@@ -17,12 +17,12 @@ from cardfile.platform.cli import cli
 @pytest.fixture
 def run(settings):
     """``run("user", "list", input=…)`` -> click Result, with the test database in the environment."""
-    env = {"CARDFILE_DATA_DIR": str(settings.data_dir), "CARDFILE_DATABASE_URL": settings.database_url,
-           "CARDFILE_DB_SCHEMA": settings.db_schema or "", "CARDFILE_SECRET_KEY": "test-secret"}
+    base = {"CARDFILE_DATA_DIR": str(settings.data_dir), "CARDFILE_DATABASE_URL": settings.database_url,
+            "CARDFILE_DB_SCHEMA": settings.db_schema or "", "CARDFILE_SECRET_KEY": "test-secret"}
     runner = CliRunner()
 
-    def invoke(*args, input=None):
-        return runner.invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
+    def invoke(*args, input=None, env=None):
+        return runner.invoke(cli, list(args), env={**base, **(env or {})}, input=input, catch_exceptions=False)
 
     return invoke
 
@@ -231,6 +231,9 @@ def test_serve(run, served):
     assert bound.exit_code == 0, bound.output
     assert served["run"] == (["0.0.0.0:8000", "unix:/run/cardfile.sock"], 3, 2)
     assert "http://0.0.0.0:8000/, unix:/run/cardfile.sock" in bound.output
+    from_env = run("serve", "--port", "5126", env={"CARDFILE_WORKERS": "2", "CARDFILE_THREADS": "1"})
+    assert from_env.exit_code == 0, from_env.output
+    assert served["run"] == (["127.0.0.1:5126"], 2, 1)
     dev = run("serve", "--dev", "--port", "5125")
     assert dev.exit_code == 0 and served["dev"] == ("127.0.0.1", 5125, True)
     assert "development server" in dev.output
