@@ -20,6 +20,7 @@ from .access import Access, bump_version
 from .actors import Actor
 from .errors import AuthenticationFailed, InvalidDefinition, NameClash, NotFound, ValidationFailed
 from .security_log import LoginThrottle, SecurityLog
+from .storage.engine import reading
 from .storage.platform_tables import cf_group_members, cf_groups, cf_tokens, cf_users
 
 _hasher = PasswordHasher()
@@ -224,7 +225,7 @@ class UserService:
         """The token's user. Checking a token only reads, in one query (token, user and
         membership of an admin group); "last used" is written when it is older than
         ``TOKEN_USE_STEP``, so API reads do not each take the write lock."""
-        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+        with reading(self.engine) as conn, conn.begin():
             row = conn.execute(_TOKEN_USER.where(cf_tokens.c.token_hash == _digest(secret or ""))).mappings().first()
         if row is None or row["revoked_at"] is not None:
             raise AuthenticationFailed("The API token is not valid or was revoked.")
@@ -258,7 +259,7 @@ class UserService:
     def actor_for_session(self, secret: str, max_idle: dt.timedelta = DEFAULT_IDLE) -> Actor | None:
         """The active user of a browser session, or None when it ended, went idle or the user
         is disabled. Session, user and admin-group membership are read in one query."""
-        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+        with reading(self.engine) as conn, conn.begin():
             row = browser_sessions.lookup(conn, secret, _USER_COLUMNS)
         now = utcnow()
         if row is None or not row["is_active"] or row["last_seen_at"] < now - max_idle - browser_sessions.TOUCH_STEP:

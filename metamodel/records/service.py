@@ -16,7 +16,7 @@ from ..files import attachable, mark_attached
 from ..fieldtypes.registry import FieldTypeRegistry
 from ..model import TableDef
 from ..storage import names
-from ..storage.engine import bulk_cache
+from ..storage.engine import bulk_cache, reading
 from ..storage.platform_tables import cf_users
 from . import aggregate, audit, ownership, batch, counters, preview, purge, stream
 from ..formulas import Computed
@@ -50,7 +50,7 @@ class RecordService:
             action: str = "read") -> dict:
         """One record's readable fields; ``action="print"`` also needs the print right (and
         the record within its row scope), checked here like read."""
-        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+        with reading(self.engine) as conn, conn.begin():
             snap, table = self._table(conn, table_name)
             view = self.access.view(actor, snap, conn)
             view.check(table, "read")
@@ -68,7 +68,7 @@ class RecordService:
 
     def list(self, actor: Actor, table_name: str, q: ListQuery | None = None) -> dict:
         q = q or ListQuery()
-        with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+        with reading(self.engine) as conn, conn.begin():
             snap, table = self._table(conn, table_name)
             view = self.access.view(actor, snap, conn)
             view.check(table, "read")

@@ -22,7 +22,7 @@ from typing import Callable
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 
-from ..storage.engine import in_memory
+from ..storage.engine import in_memory, reading
 from .query import count
 
 #: counts that may run beside their page at once; more wait inline, not in a queue
@@ -58,7 +58,7 @@ class SideCounter:
 
     def _count(self, sql: Table, where: list) -> int:
         try:
-            with self.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+            with reading(self.engine) as conn, conn.begin():
                 return count(conn, sql, where)
         finally:
             self._slots.release()

@@ -16,6 +16,7 @@ from sqlalchemy import event, insert, update
 
 from cardfile.metamodel.catalog import Catalog, meta_versions
 from cardfile.metamodel.runtime import build_runtime
+from cardfile.metamodel.storage.engine import reading
 from cardfile.metamodel.storage.platform_tables import cf_meta
 
 LIMIT = 7.5  # seconds: 7500 ms, a value no default has
@@ -165,3 +166,24 @@ def test_a_write_reads_the_versions_once(people, statements):
     rt.records.update(boss, "people", record_id, {"name": "Bea"}, version=record["version"])
     meta = [s for s in statements if "cf_meta" in s]
     assert len(meta) == 1, meta
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"], indirect=True)
+def test_a_read_spares_begin_and_commit_on_postgresql_and_writes_stay_transactions(people):
+    rt, boss, record_id = people
+    engine = rt.engine
+    engine.dispose()  # one pooled connection serves the read, then the write
+    pg = engine.dialect.name == "postgresql"
+    with reading(engine) as conn, conn.begin():
+        if pg:
+            assert conn.connection.dbapi_connection.autocommit is True
+            assert _timeout(conn) == "7500ms"
+    with engine.connect() as conn:
+        if pg:
+            assert conn.connection.dbapi_connection.autocommit is False
+        with conn.begin() as txn:
+            conn.execute(update(cf_meta).where(cf_meta.c.key == "schema_version").values(value="999"))
+            txn.rollback()
+    with reading(engine) as conn, conn.begin():
+        assert meta_versions(conn)["schema_version"] != "999"
+    assert rt.records.get(boss, "people", record_id)["name"] == "Ann"
