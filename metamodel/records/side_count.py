@@ -10,12 +10,15 @@ waits for the longer of the two. Both drivers release the GIL while the database
 The count runs in its own read transaction, so under concurrent writes it may see a moment
 slightly later than the page; the total of a list is a figure for the pager, not a
 balance. When every worker is busy, or the database lives in memory (one connection per
-thread, each its own database), the count runs inline on the caller's connection as before.
+thread, each its own database), the count runs inline on the caller's connection as before;
+so does the count of a table whose last count was quick (a few hundred invoices): a thread
+hand-off would cost more than the overlap saves, and under load it only adds work.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -27,6 +30,8 @@ from .query import count
 
 #: counts that may run beside their page at once; more wait inline, not in a queue
 WORKERS = 4
+#: a table whose last count took less (seconds) is counted inline next time
+QUICK_COUNT = 0.002
 
 
 class SideCounter:
@@ -37,18 +42,27 @@ class SideCounter:
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._workers = workers
+        self._quick: dict[str, bool] = {}  # table -> its last count took under QUICK_COUNT
 
     def start(self, sql: Table, where: list) -> Callable[[Connection], int]:
         """Begin counting the rows of ``sql`` matching ``where``; returns ``total(conn)``,
-        which gives the count (inline on ``conn`` if it could not run beside)."""
-        if not self.enabled or not self._slots.acquire(blocking=False):
-            return lambda conn: count(conn, sql, where)
+        which gives the count (inline on ``conn`` if it could not run beside, or if the
+        table's last count took under :data:`QUICK_COUNT`: handing it to a thread would
+        cost more than it saves)."""
+        if not self.enabled or self._quick.get(sql.name) or not self._slots.acquire(blocking=False):
+            return lambda conn: self._timed(conn, sql, where)
         try:
             future = self._executor().submit(self._count, sql, where)
         except RuntimeError:  # shut down meanwhile
             self._slots.release()
-            return lambda conn: count(conn, sql, where)
+            return lambda conn: self._timed(conn, sql, where)
         return lambda conn: future.result()
+
+    def _timed(self, conn: Connection, sql: Table, where: list) -> int:
+        started = time.perf_counter()
+        total = count(conn, sql, where)
+        self._quick[sql.name] = time.perf_counter() - started < QUICK_COUNT
+        return total
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -59,7 +73,7 @@ class SideCounter:
     def _count(self, sql: Table, where: list) -> int:
         try:
             with reading(self.engine) as conn, conn.begin():
-                return count(conn, sql, where)
+                return self._timed(conn, sql, where)
         finally:
             self._slots.release()
 

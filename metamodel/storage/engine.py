@@ -11,10 +11,12 @@ With ``query_timeout`` every statement of a read transaction runs under that tim
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 
 from . import time_limit
 from .sqltypes import sqlite_casefold
@@ -22,6 +24,9 @@ from .sqltypes import sqlite_casefold
 _sqlite_function_hooks: list = []
 #: helper threads SQLite may use for one large sort (pivots' GROUP BY, big ORDER BY)
 SORT_THREADS = 2
+#: a pooled PostgreSQL connection idle for longer is checked with a round trip first
+PING_AFTER_IDLE = 10.0
+_IDLE_SINCE = "cf_idle_since"
 #: page cache of a connection during a bulk write, in KiB (the default is 2 MiB)
 BULK_CACHE_KIB = 65536
 
@@ -47,10 +52,33 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False,
         if schema:
             options.append(f"-csearch_path={schema}")
         connect_args = {"options": " ".join(o for o in options if o)}
-        engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=True,
-                               pool_size=10, max_overflow=20)
+        engine = create_engine(url, echo=echo, connect_args=connect_args, pool_size=10, max_overflow=20)
+        _ping_when_idle(engine)
     time_limit.install(engine, query_timeout)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection with a round trip before handing it out, only when it has
+    idled for :data:`PING_AFTER_IDLE` seconds: one the server closed meanwhile (a restart, an idle timeout) is
+    replaced at once. A connection handed back a moment ago is alive; pinging it at every
+    checkout cost a round trip per query under load. A connection that dies in use
+    anyway fails that request (503 DATABASE_UNAVAILABLE), and the pool replaces every
+    connection as old as it."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_connection, record):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, proxy):
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return  # new, or back in the pool a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - any failure means: use another connection
+            raise DisconnectionError(f"the pooled connection did not answer: {exc}") from exc
 
 
 def reading(engine: Engine) -> Connection:

@@ -5,9 +5,9 @@ search, pivots, exports, lookups — and every one of them runs on a connection 
 with ``execution_options(cf_readonly=True)``. :func:`install` puts each such statement
 under ``seconds``:
 
-* **PostgreSQL**: ``statement_timeout`` for the connection while it serves read
-  transactions (0 while it writes); the server cancels a statement that runs longer
-  (SQLSTATE 57014).
+* **PostgreSQL**: ``statement_timeout`` for every session, lifted by each write
+  transaction for itself (``SET LOCAL``); the server cancels a statement that runs
+  longer (SQLSTATE 57014).
 * **SQLite**: a progress handler, called every :data:`PROGRESS_STEPS` steps of SQLite's
   virtual machine, aborts the statement once its deadline has passed. The deadline is
   set when the statement starts; :func:`restart` gives a streamed read (an export) a
@@ -34,9 +34,6 @@ PROGRESS_STEPS = 10_000
 #: PostgreSQL's error code for a statement cancelled by statement_timeout.
 QUERY_CANCELED = "57014"
 _CLOCK = "cf_time_limit"
-#: the session's statement_timeout as last set (ms; 0: none), and whether the open
-#: transaction set it (a rollback undoes that)
-_TIMEOUT, _PENDING = "cf_statement_timeout", "cf_statement_timeout_pending"
 
 
 class QueryTooExpensive(CardfileError):
@@ -118,29 +115,25 @@ def _install_sqlite(engine: Engine, seconds: float) -> None:
 
 
 def _install_postgresql(engine: Engine, seconds: float) -> None:
-    """``statement_timeout`` is set for the session, and only when a transaction needs a
-    value other than the one the connection already has: a pooled connection that serves
-    read after read sets it once, not once per transaction. A ``SET`` made in a
-    transaction that is rolled back is undone by PostgreSQL, so the value is then
-    forgotten and set again by the next transaction."""
+    """Every session starts with ``statement_timeout`` set (once, when it connects), so a
+    read costs no extra statement; a write transaction lifts it for itself with
+    ``SET LOCAL``, which PostgreSQL undoes at its commit or rollback. (A write on a
+    connection in autocommit would keep the limit: Cardfile writes in transactions.)"""
     milliseconds = max(1, int(seconds * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, record):
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute(f"SET statement_timeout = {milliseconds}")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        want = milliseconds if _readonly(conn) else 0
-        if conn.info.get(_TIMEOUT) != want:
-            conn.exec_driver_sql(f"SET statement_timeout = {want}")
-            conn.info[_TIMEOUT] = want
-            conn.info[_PENDING] = True
-
-    @event.listens_for(engine, "commit")
-    def _commit(conn):
-        conn.info.pop(_PENDING, None)
-
-    @event.listens_for(engine, "rollback")
-    def _rollback(conn):
-        if conn.info.pop(_PENDING, None):
-            conn.info.pop(_TIMEOUT, None)
+        if not _readonly(conn):
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
     @event.listens_for(engine, "handle_error")
     def _translate(context):

@@ -74,3 +74,20 @@ def test_an_in_memory_database_counts_inline():
         assert SideCounter(engine).enabled is False
     finally:
         engine.dispose()
+
+
+def test_a_table_counted_quickly_is_counted_inline_next_time(runtime, admin, notes, statements, monkeypatch):
+    from cardfile.metamodel.records import side_count
+
+    def threads():
+        return [thread for thread, sql in statements if "count(*)" in sql]
+
+    runtime.records.list(admin, notes, ListQuery(per_page=5))
+    assert threads()[-1].startswith("cardfile-count")  # not known yet: beside the page
+    runtime.records.list(admin, notes, ListQuery(per_page=5))
+    assert threads()[-1] == threading.current_thread().name  # 30 rows counted in no time
+    monkeypatch.setattr(side_count, "QUICK_COUNT", 0.0)  # now every count is slow
+    runtime.records.list(admin, notes, ListQuery(per_page=5))
+    assert threads()[-1] == threading.current_thread().name  # measured inline: slow
+    runtime.records.list(admin, notes, ListQuery(per_page=5))
+    assert threads()[-1].startswith("cardfile-count")  # so beside the page again
