@@ -1,9 +1,12 @@
 """Every test here creates users on a fresh database: hash their passwords cheaply."""
 
+import dataclasses
 import threading
 
 import pytest
 from sqlalchemy import event
+
+from cardfile.metamodel.runtime import build_runtime
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +25,17 @@ def statements(runtime):
     event.listen(runtime.engine, "before_cursor_execute", record)
     yield seen
     event.remove(runtime.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def runtime_with_limit(settings):
+    """``runtime_with_limit(seconds)``: a runtime whose reads run under that time limit."""
+    made = []
+
+    def make(seconds: float):
+        made.append(build_runtime(dataclasses.replace(settings, query_timeout=seconds)))
+        return made[-1]
+
+    yield make
+    for rt in made:
+        rt.dispose()

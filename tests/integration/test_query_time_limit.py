@@ -8,14 +8,12 @@ writes, are not limited.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import pytest
 
 from cardfile.metamodel.formulas.filters import where_filter
 from cardfile.metamodel.records.query import ListQuery
-from cardfile.metamodel.runtime import build_runtime
 from cardfile.metamodel.storage.time_limit import QueryTooExpensive
 
 LIMIT = 0.25
@@ -24,10 +22,8 @@ SLOW = " and ".join(['len(replace(replace(name, "a", "aaaaaaaaaa"), "a", "aaaaaa
 
 
 @pytest.fixture
-def limited(settings):
-    rt = build_runtime(dataclasses.replace(settings, query_timeout=LIMIT))
-    yield rt
-    rt.dispose()
+def limited(runtime_with_limit):
+    return runtime_with_limit(LIMIT)
 
 
 @pytest.fixture
@@ -94,12 +90,11 @@ def test_writes_are_not_limited(big_table):
         assert conn.exec_driver_sql(count).scalar() == 1000000
 
 
-def test_no_limit_when_it_is_switched_off(settings):
+def test_no_limit_when_it_is_switched_off(runtime_with_limit):
     from cardfile.metamodel.storage import time_limit
 
-    rt = build_runtime(dataclasses.replace(settings, query_timeout=None))
-    try:
-        with rt.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
-            assert time_limit._CLOCK not in conn.info
-    finally:
-        rt.dispose()
+    rt = runtime_with_limit(None)
+    with rt.engine.connect().execution_options(cf_readonly=True) as conn, conn.begin():
+        assert time_limit._CLOCK not in conn.info
+        if rt.engine.dialect.name == "postgresql":
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "0"

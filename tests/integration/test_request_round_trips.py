@@ -9,7 +9,6 @@ that served reads just before; a rolled-back ``SET`` is not trusted afterwards.
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 from sqlalchemy import event, insert, update
@@ -23,10 +22,8 @@ LIMIT = 7.5  # seconds: 7500 ms, a value no default has
 
 
 @pytest.fixture
-def limited(settings):
-    rt = build_runtime(dataclasses.replace(settings, query_timeout=LIMIT))
-    yield rt
-    rt.dispose()
+def limited(runtime_with_limit):
+    return runtime_with_limit(LIMIT)
 
 
 @pytest.fixture
