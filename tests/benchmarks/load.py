@@ -264,7 +264,7 @@ def check(client: Client, work: Workload, stats: Stats) -> tuple[int, int, list[
 
 
 def report(db: str, args, stats: Stats, elapsed: float, lost: int, duplicates: int, notes: list[str],
-           server_cpu: float, client_cpu: float, memory) -> None:
+           server_cpu: float, client_cpu: float, memory, served: dict[int, int]) -> None:
     everything = [v for values in stats.latency.values() for v in values]
     total = len(everything)
     print(f"\n{db}: {args.clients} clients (think time {args.think:g} s), {elapsed:.1f} s, "
@@ -288,7 +288,8 @@ def report(db: str, args, stats: Stats, elapsed: float, lost: int, duplicates: i
           f"load generator CPU: {client_cpu:.1f} s ({client_cpu / elapsed * 100:.0f}% of one core)")
     for role, pid, mem in memory:
         print(f"  {role} (pid {pid}): RSS {mem.get('VmRSS', float('nan')):.1f} MB, "
-              f"peak {mem.get('VmHWM', float('nan')):.1f} MB")
+              f"peak {mem.get('VmHWM', float('nan')):.1f} MB"
+              + (f", {served[pid]} requests answered" if pid in served else ""))
     p95 = pct(everything, 95)
     verdict = "met" if p95 <= 200 and errors == 0 and lost == 0 and duplicates == 0 else "not met"
     print(f"  overall p95 {p95:.1f} ms, errors {errors} (target on PostgreSQL: p95 <= 200 ms, 0 errors: {verdict})")
@@ -313,6 +314,7 @@ def run(db: str, args) -> None:
         per_client = [Stats() for _ in range(args.clients)]
         pids = [server.proc.pid] + [pid for _, pid, _ in server.memory()[1:]]
         cpu_before, own_before = cpu_seconds(pids), resource.getrusage(resource.RUSAGE_SELF)
+        served_before = server.requests_by_worker()
         started = time.perf_counter()
         for i in range(args.clients):
             t = threading.Thread(target=client_loop, daemon=True,
@@ -329,11 +331,12 @@ def run(db: str, args) -> None:
         server_cpu = cpu_seconds(pids) - cpu_before
         client_cpu = own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime
         memory = server.memory()
+        served = {pid: n - served_before.get(pid, 0) for pid, n in server.requests_by_worker().items()}
         stats = Stats()
         for s in per_client:
             stats.merge(s)
         lost, duplicates, notes = check(setup, work, stats)
-        report(db, args, stats, elapsed, lost, duplicates, notes, server_cpu, client_cpu, memory)
+        report(db, args, stats, elapsed, lost, duplicates, notes, server_cpu, client_cpu, memory, served)
     finally:
         stop.set()
         server.stop()

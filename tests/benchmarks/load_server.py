@@ -109,6 +109,19 @@ class Server:
         except (OSError, TypeError):
             return ""
 
+    def requests_by_worker(self) -> dict[int, int]:
+        """Requests each worker has answered so far, from the JSON access log."""
+        import json
+
+        found: dict[int, int] = {}
+        for line in self.output().splitlines():
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    pid = json.loads(line).get("pid")
+                    if pid:
+                        found[pid] = found.get(pid, 0) + 1
+        return found
+
     def memory(self) -> list[tuple[str, int, dict[str, float]]]:
         """(role, pid, {VmRSS, VmHWM}) for the gunicorn master and each worker."""
         if self.proc is None:
