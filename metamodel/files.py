@@ -34,6 +34,10 @@ from .storage.platform_tables import cf_file_uploads, cf_files
 CHUNK = 1024 * 1024
 
 
+#: a file being received (removed once stored; one left by a killed process is swept at start)
+UPLOAD_PREFIX = ".upload-"
+
+
 class FileStore:
     def __init__(self, engine, root: Path, access: Access, max_size: int):
         self.engine = engine
@@ -49,7 +53,7 @@ class FileStore:
         self.access.require_active(actor)
         self.root.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=UPLOAD_PREFIX)
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := stream.read(CHUNK):

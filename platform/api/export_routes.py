@@ -12,11 +12,11 @@ Line items: an XLSX has a sheet per lines field, JSON holds them inside their re
 from __future__ import annotations
 
 import os
-import tempfile
 
 from flask import Response, request
 
 from cardfile.metamodel.errors import BadQuery
+from cardfile.platform.app import scratch
 from cardfile.platform.app.factory import get_runtime
 from cardfile.reports.exports import FORMATS, MEDIA_TYPES, lines_csv, list_csv, list_json, list_xlsx
 
@@ -49,7 +49,7 @@ def export_list(table):
         return attachment(Response(list_csv(rt.registry, stream), mimetype=MEDIA_TYPES["csv"]), filename)
     if fmt == "json":
         return attachment(Response(list_json(stream, with_lines=True), mimetype=MEDIA_TYPES["json"]), filename)
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    handle, path = scratch.new_file(".xlsx")
     os.close(handle)
     try:
         list_xlsx(rt.registry, stream, path, title=stream.table.label)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from flask import request
 from marshmallow import EXCLUDE, Schema, fields
 
 from cardfile.metamodel.errors import CardfileError, ValidationFailed
+from cardfile.platform.app import scratch
 from cardfile.platform.app.factory import MULTIPART_OVERHEAD, get_runtime
 from cardfile.reports.imports import ImportOptions, run_import
 
@@ -84,7 +84,7 @@ def import_file(table):
 
 
 def _saved(upload, filename: str, saved: list) -> str:
-    handle, path = tempfile.mkstemp(suffix=Path(filename).suffix or ".csv")
+    handle, path = scratch.new_file(Path(filename).suffix or ".csv")
     saved.append(path)
     with os.fdopen(handle, "wb") as out:
         upload.save(out)

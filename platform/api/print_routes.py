@@ -18,7 +18,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from cardfile.metamodel.errors import BadQuery, NotFound
 from cardfile.metamodel.formulas.filters import where_filter
 from cardfile.metamodel.records.query import ListQuery, parse_filter
+from cardfile.platform.app import scratch
 from cardfile.platform.app.factory import get_runtime
 from cardfile.reports.documents import FORMATS
 from cardfile.reports.documents.batch import MAX_IDS, print_many, select_ids
@@ -88,7 +88,7 @@ def print_many_records(table, template_id):
     template = docs.templates.for_use(actor, template_id, table)
     docs.check_format(template, body["format"])
     ids = select_ids(docs.rt, actor, table, ids=body["ids"], query=list_selection(body, actor))
-    handle, path = tempfile.mkstemp(suffix=".print")
+    handle, path = scratch.new_file(".print")
     try:
         with os.fdopen(handle, "wb") as out:
             result = print_many(docs, actor, table, template["id"], ids, body["format"], out)

@@ -8,11 +8,11 @@ records list filter, and ``GET /reports/<id>/export?format=xlsx|csv`` for downlo
 from __future__ import annotations
 
 import os
-import tempfile
 
 from flask import Response, jsonify, request, url_for
 
 from cardfile.metamodel.errors import BadQuery
+from cardfile.platform.app import scratch
 from cardfile.platform.app.factory import get_runtime
 from cardfile.reports.exports import MEDIA_TYPES, report_csv, report_xlsx
 from cardfile.reports.service import ReportService
@@ -103,7 +103,7 @@ def export_report(report_id):
     filename = _filename(report["name"], fmt)
     if fmt == "csv":
         return attachment(Response(report_csv(pivot), mimetype=MEDIA_TYPES["csv"]), filename)
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    handle, path = scratch.new_file(".xlsx")
     os.close(handle)
     report_xlsx(pivot, path, title=report["name"])
     return attachment(Response(file_chunks(path), mimetype=MEDIA_TYPES["xlsx"]), filename)

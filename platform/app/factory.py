@@ -51,6 +51,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     runtime = build_runtime(settings)
     app.extensions[EXTENSION_KEY] = runtime
+    from cardfile.metamodel.files import UPLOAD_PREFIX
+    from cardfile.platform.app import scratch
+
+    scratch.sweep()  # what a process killed mid-request left behind
+    scratch.sweep(runtime.files.root, prefix=UPLOAD_PREFIX)
 
     csrf = CSRFProtect(app)
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 
 from babel import numbers
 from flask import Response, abort, g, request
 
 from cardfile.metamodel.errors import BadQuery
+from cardfile.platform.app import scratch
 from cardfile.platform.app.factory import get_runtime
 from cardfile.reports.exports import FORMATS, MEDIA_TYPES, lines_csv, list_csv, list_json, list_xlsx
 
@@ -90,7 +90,7 @@ def table_export(table, fmt):
         return attachment(Response(body, mimetype=MEDIA_TYPES["csv"]), name)
     if fmt == "json":
         return attachment(Response(list_json(stream), mimetype=MEDIA_TYPES["json"]), name)
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    handle, path = scratch.new_file(".xlsx")
     os.close(handle)
     try:
         list_xlsx(rt.registry, stream, path, title=tdef.label)

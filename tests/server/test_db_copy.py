@@ -113,3 +113,39 @@ def test_sqlite_to_postgresql_and_back(db, tmp_path, harness, request):
     finally:
         for rt in runtimes:
             rt.dispose()
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"], indirect=True)
+def test_a_copy_that_does_not_match_its_source_is_refused_and_rolled_back(settings, db, tmp_path, monkeypatch):
+    """A copy that loses a row on the way (a fault between copying and checking) fails the
+    checksum: COPY_MISMATCH names the table, and the destination is left empty."""
+    from cardfile.metamodel import dbcopy
+
+    rt = build_runtime(settings)
+    try:
+        boss = rt.users.create("boss", "boss-password", is_admin=True, bootstrap=True)
+        rt.schema.create_table(boss, {"label": "Notes", "api_name": "notes",
+                                      "fields": [{"label": "Text", "type": "text"}]})
+        rt.records.bulk_create(boss, "notes", [{"text": f"note {i}"} for i in range(5)])
+    finally:
+        rt.dispose()
+    src_url, src_schema = db
+    copy_rows = dbcopy._copy_rows
+
+    def lossy(s_conn, d_conn, table, batch):
+        copy_rows(s_conn, d_conn, table, batch)
+        if table.name.startswith("t_"):  # the user's table loses its last row
+            d_conn.execute(table.delete().where(table.c.id == sa.select(sa.func.max(table.c.id)).scalar_subquery()))
+
+    monkeypatch.setattr(dbcopy, "_copy_rows", lossy)
+    target = tmp_path / "copy.db"
+    with pytest.raises(dbcopy.CopyMismatch) as info:
+        dbcopy.copy_base(src_url, f"sqlite:///{target}", src_schema=src_schema)
+    assert info.value.code == "COPY_MISMATCH"
+    assert [t for t in info.value.details["tables"] if t.startswith("t_")] == info.value.details["tables"] != []
+    assert "rolled back" in info.value.message
+    engine = sa.create_engine(f"sqlite:///{target}")
+    try:
+        assert sa.inspect(engine).get_table_names() == []  # nothing of the copy stayed
+    finally:
+        engine.dispose()
