@@ -31,6 +31,12 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/formulas.py
 	$(BIN)/python tests/benchmarks/reports.py
 	$(BIN)/python tests/benchmarks/documents.py
+	$(BIN)/python tests/benchmarks/packages.py
+	$(BIN)/python tests/benchmarks/reminders.py
+	$(BIN)/python tests/benchmarks/scopes.py
+	$(BIN)/python tests/benchmarks/web_list.py
+	$(BIN)/python tests/benchmarks/memory.py --sample customer-accounting
+	$(BIN)/python tests/benchmarks/load.py
 
 docs: $(STAMP)
 	$(BIN)/python -m cardfile.formula.docs > docs/formulas.md
