@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from cardfile.metamodel.ids import MAX_ID
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a whole number up to MAX_ID (a 64-bit id); a larger one
-    matches no route, so it is a 404 instead of an overflow in the database driver."""
+    """``<int:…>`` in every route: a whole number up to MAX_ID (a 64-bit id). A larger one
+    is a 404 at once, whatever the method, instead of an overflow in the database driver.
+    (Letting it match no rule instead made werkzeug's matcher answer some methods with a
+    405 that named the methods of a neighbouring rule.)"""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002 - werkzeug's names
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
 
 
 def init_app(app: Flask, csrf: CSRFProtect) -> None:

@@ -63,7 +63,8 @@ def test_huge_ids_in_urls_are_404(api, linked, expect_error, number):
         ("GET", f"/tables/clients/records/{number}"), ("GET", f"/tables/clients/records/{number}/history"),
         ("POST", f"/tables/clients/records/{number}/restore"), ("GET", f"/reports/{number}"),
         ("GET", f"/templates/{number}"), ("GET", f"/imports/{number}"), ("DELETE", f"/tokens/{number}"),
-        ("GET", f"/tables/clients/views/{number}"),
+        ("GET", f"/tables/clients/views/{number}"), ("PATCH", f"/tables/clients/views/{number}"),
+        ("DELETE", f"/tables/clients/views/{number}"), ("POST", f"/imports/{number}/revert"),
     ]:
         no_500(api.request(method, path), expect_error, 404)
     expect_error(api.get(f"/security-log?before={number}"), 400, "BAD_QUERY")
