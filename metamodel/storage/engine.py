@@ -52,10 +52,7 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False,
         if schema:
             options.append(f"-csearch_path={schema}")
         connect_args = {"options": " ".join(o for o in options if o)}
-        # last in, first out: the few connections a busy process needs stay warm (their
-        # prepared statements are reused), the rest idle and are checked before reuse
-        engine = create_engine(url, echo=echo, connect_args=connect_args, pool_size=10, max_overflow=20,
-                               pool_use_lifo=True)
+        engine = create_engine(url, echo=echo, connect_args=connect_args, pool_size=10, max_overflow=20)
         _ping_when_idle(engine)
     time_limit.install(engine, query_timeout)
     return engine

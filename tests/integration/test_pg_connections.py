@@ -66,18 +66,3 @@ def test_a_connection_handed_back_a_moment_ago_is_not_pinged(db, monkeypatch):
             assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
     finally:
         engine.dispose()
-
-
-@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
-def test_the_pool_hands_out_the_connection_returned_last(db):
-    url, schema = db
-    engine = make_engine(url, schema=schema)
-    try:
-        first, second = engine.connect(), engine.connect()
-        pids = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in (first, second)]
-        first.close()
-        second.close()  # returned last: handed out next, still warm
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() == pids[1]
-    finally:
-        engine.dispose()
