@@ -60,11 +60,11 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False,
 
 def _ping_when_idle(engine: Engine) -> None:
     """Check a pooled connection with a round trip before handing it out, only when it has
-    idled for :data:`PING_AFTER_IDLE` seconds: one the server closed meanwhile (a restart, an idle timeout) is
-    replaced at once. A connection handed back a moment ago is alive; pinging it at every
-    checkout cost a round trip per query under load. A connection that dies in use
-    anyway fails that request (503 DATABASE_UNAVAILABLE), and the pool replaces every
-    connection as old as it."""
+    idled for :data:`PING_AFTER_IDLE` seconds: one the server closed meanwhile (a restart,
+    an idle timeout) is replaced at once. A connection handed back a moment ago is alive;
+    pinging it at every checkout cost a round trip per query under load. A connection that
+    dies in use anyway fails that request (503 DATABASE_UNAVAILABLE), and the pool
+    replaces every connection as old as it."""
 
     @event.listens_for(engine, "checkin")
     def _checkin(dbapi_connection, record):
